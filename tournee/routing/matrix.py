@@ -1,0 +1,552 @@
+"""Integer many-to-many travel matrices between snapped points of a road network.
+
+Two metrics, two engines, one answer:
+
+* ``duration_s`` is the travel time of the **fastest** path (arc weights
+  ``duration_ms``); ``distance_m`` is the length of the **shortest** path (arc weights
+  ``length_mm``), computed as a second metric on the same topology.  The two may
+  follow different roads: the length of the fastest path is not unique when several
+  fastest paths tie, so two correct engines could disagree on it, and a CCH table
+  cannot return it without unpacking every one of the n² paths.  The shortest distance
+  is a lower bound of the driven distance (use it as such, e.g. for CO2e it is
+  optimistic by the detour the fastest path takes).
+* ``engine="cch"`` uses RoutingKit's customizable contraction hierarchies
+  (``pyroutingkit``): a one-off topology build (cached on disk keyed by the network's
+  content, :func:`network_key`) then two customizations (≈ 10 ms each) and fast
+  tables.  ``engine="dijkstra"`` runs ``scipy.sparse.csgraph.dijkstra`` from every
+  source node in chunks: no preparation, slower, dependency-light.  Both return the
+  same integers (tests cross-check them on real maps).
+
+Partial edges: a point snapped at ``offset`` along arc ``a`` leaves by the rest of
+``a`` (or the rest of its reverse twin on a two-way way), then follows the graph, then
+enters its destination arc for the offset part; two points on the same arc (or twin)
+in driving order are joined directly.  Weights are split in proportion to the offset
+with integer floor division, so every sum stays exact in millimetres / milliseconds;
+matrices round to metres and seconds once, at the end.  Pairs with no route are
+marked in ``reachable`` (and listed by :meth:`TravelMatrices.unreachable_pairs`), never
+replaced by a large number.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import itertools
+import logging
+import os
+import shutil
+import tempfile
+import time
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal, Protocol
+
+import numpy as np
+import scipy.sparse as sp
+from numpy.typing import NDArray
+from scipy.sparse.csgraph import dijkstra
+
+from tournee.domain import InvalidInput, MapError, Profile, Site
+from tournee.routing.graph import RoadNetwork
+from tournee.routing.snap import DEFAULT_MAX_SNAP_M, SnappedPoints, Snapper
+from tournee.routing.travel import SiteMatrices
+
+__all__ = [
+    "CCHEngine",
+    "DijkstraEngine",
+    "EngineName",
+    "MatrixEngine",
+    "RoadTravel",
+    "TravelMatrices",
+    "make_engine",
+    "network_key",
+    "travel_matrices",
+]
+
+log = logging.getLogger(__name__)
+
+EngineName = Literal["cch", "dijkstra"]
+Metric = Literal["length", "duration"]
+
+_NO_PATH = np.int64(-1)
+_BIG = np.int64(1) << np.int64(60)  # larger than any real path sum, small enough to add thrice
+_CCH_VERSION = "pyroutingkit-0.2.1-cch-v1"
+
+
+def network_key(net: RoadNetwork) -> str:
+    """A content hash of a network's topology and node coordinates (hex, 24 chars).
+
+    Two networks with the same arcs and node positions share a CCH topology, whatever
+    their weights; the key names the on-disk cache entry.
+    """
+    h = hashlib.sha256()
+    h.update(_CCH_VERSION.encode())
+    h.update(np.int64(net.node_count).tobytes())
+    for ints in (net.tail, net.head):
+        h.update(np.ascontiguousarray(ints, dtype=np.uint32).tobytes())
+    for coords in (net.node_lat, net.node_lon):
+        h.update(np.ascontiguousarray(coords, dtype=np.float32).tobytes())
+    return h.hexdigest()[:24]
+
+
+class MatrixEngine(Protocol):
+    """Shortest-path tables between graph nodes for one network."""
+
+    name: str
+    net: RoadNetwork
+    prep_seconds: float
+
+    def node_table(
+        self, sources: NDArray[np.int64], targets: NDArray[np.int64], *, metric: Metric
+    ) -> NDArray[np.int64]:
+        """Shortest ``metric`` sums (mm or ms) from each source to each target node; -1 if none."""
+        ...
+
+    def arc_path(self, source: int, target: int, *, metric: Metric) -> list[int] | None:
+        """The arcs of one shortest path between two nodes, or None if unreachable."""
+        ...
+
+
+def _weights(net: RoadNetwork, metric: Metric) -> NDArray[np.int64]:
+    return net.length_mm if metric == "length" else net.duration_ms
+
+
+def _check_weights(net: RoadNetwork, limit: int) -> None:
+    for metric in ("length", "duration"):
+        w = _weights(net, metric)  # type: ignore[arg-type]
+        if w.shape[0] and (int(w.min()) < 0 or int(w.max()) >= limit):
+            raise MapError(
+                f"map {net.source!r} ({net.profile}): arc {metric} must be within [0, {limit}), "
+                f"got [{int(w.min())}, {int(w.max())}]"
+            )
+
+
+class CCHEngine:
+    """RoutingKit customizable contraction hierarchies (``pyroutingkit``).
+
+    Parameters
+    ----------
+    net : RoadNetwork
+        The network (sums must stay below 2³¹-1: 2,147 km and 596 h per path).
+    cache_dir : Path, optional
+        Where to keep the topology (``cch-<network_key>/``); rebuilt when absent.
+    """
+
+    name = "cch"
+
+    def __init__(self, net: RoadNetwork, *, cache_dir: Path | None = None) -> None:
+        import pyroutingkit as prk
+
+        self.net = net
+        self._inf = int(prk.INF_WEIGHT)
+        _check_weights(net, self._inf)
+        start = time.perf_counter()
+        topo = prk.CCHTopology()
+        self.from_cache = False
+        entry = Path(cache_dir) / f"cch-{network_key(net)}" if cache_dir is not None else None
+        if entry is not None and (entry / "done").is_file():
+            try:
+                topo.load(str(entry))
+                self.from_cache = bool(topo.is_built) and int(topo.node_count) == net.node_count
+            except (OSError, RuntimeError, ValueError) as exc:
+                log.warning("CCH cache %s unreadable (%s); rebuilding", entry, exc)
+            if not self.from_cache:
+                topo = prk.CCHTopology()
+        if not self.from_cache:
+            topo.build(
+                np.ascontiguousarray(net.tail, dtype=np.uint32),
+                np.ascontiguousarray(net.head, dtype=np.uint32),
+                np.ascontiguousarray(net.node_lat, dtype=np.float32),
+                np.ascontiguousarray(net.node_lon, dtype=np.float32),
+                net.node_count,
+            )
+            if entry is not None:
+                self._save(topo, entry)
+        self.topology_seconds = time.perf_counter() - start
+        self._metrics = {}
+        for metric in ("length", "duration"):
+            m = prk.CCHMetric(topo)
+            m.customize(np.ascontiguousarray(_weights(net, metric), dtype=np.uint32))  # type: ignore[arg-type]
+            self._metrics[metric] = m
+        self._topo = topo  # the metrics refer to it
+        self.prep_seconds = time.perf_counter() - start
+        log.info(
+            "CCH for %s/%s: %.2f s (%s)",
+            net.source,
+            net.profile,
+            self.prep_seconds,
+            "topology from cache" if self.from_cache else "topology built",
+        )
+
+    @staticmethod
+    def _save(topo: object, entry: Path) -> None:
+        try:
+            entry.parent.mkdir(parents=True, exist_ok=True)
+            tmp = Path(tempfile.mkdtemp(prefix=".cch-", dir=entry.parent))
+            topo.save(str(tmp))  # type: ignore[attr-defined]
+            (tmp / "done").write_text(_CCH_VERSION, encoding="utf-8")
+            try:
+                os.replace(tmp, entry)
+            except OSError:  # another process won the race, or a stale entry exists
+                shutil.rmtree(entry, ignore_errors=True)
+                try:
+                    os.replace(tmp, entry)
+                except OSError:
+                    shutil.rmtree(tmp, ignore_errors=True)
+        except OSError as exc:
+            log.warning("could not cache the CCH topology in %s: %s", entry, exc)
+
+    def node_table(
+        self, sources: NDArray[np.int64], targets: NDArray[np.int64], *, metric: Metric
+    ) -> NDArray[np.int64]:
+        """Shortest sums between nodes (mm or ms), -1 where unreachable."""
+        raw = self._metrics[metric].distances_many_to_many(
+            np.ascontiguousarray(sources, dtype=np.uint32), np.ascontiguousarray(targets, dtype=np.uint32)
+        )
+        out = np.asarray(raw, dtype=np.int64).reshape(len(sources), len(targets))
+        out[out >= self._inf] = _NO_PATH
+        return out
+
+    def arc_path(self, source: int, target: int, *, metric: Metric) -> list[int] | None:
+        """The arcs of a shortest path (RoutingKit's choice among ties)."""
+        if source == target:
+            return []
+        dist, _nodes, arcs = self._metrics[metric].query(int(source), int(target))
+        if int(dist) >= self._inf:
+            return None
+        return [int(a) for a in arcs]
+
+
+class DijkstraEngine:
+    """``scipy.sparse.csgraph.dijkstra`` from each source node, in memory-bounded chunks.
+
+    Parameters
+    ----------
+    net : RoadNetwork
+        The network.
+    chunk_cells : int, default 8_000_000
+        Upper bound on sources × nodes computed at once (8 bytes each).
+    """
+
+    name = "dijkstra"
+
+    def __init__(self, net: RoadNetwork, *, chunk_cells: int = 8_000_000) -> None:
+        start = time.perf_counter()
+        self.net = net
+        self.from_cache = False
+        self._chunk = max(1, chunk_cells // max(1, net.node_count))
+        _check_weights(net, 1 << 52)  # float64 sums stay exact below 2**53
+        self._graphs: dict[str, sp.csr_matrix] = {}
+        self._best_arc: dict[str, dict[tuple[int, int], int]] = {}
+        n = net.node_count
+        for metric in ("length", "duration"):
+            w = _weights(net, metric)  # type: ignore[arg-type]
+            # Parallel arcs: keep the lightest (a CSR build would add them up).
+            order = np.lexsort((w, net.head, net.tail))
+            t, h, ww = net.tail[order], net.head[order], w[order]
+            first = np.ones(len(order), dtype=bool)
+            first[1:] = (t[1:] != t[:-1]) | (h[1:] != h[:-1])
+            g = sp.csr_matrix(
+                (ww[first].astype(np.float64), (t[first].astype(np.int64), h[first].astype(np.int64))),
+                shape=(n, n),
+            )
+            self._graphs[metric] = g
+            self._best_arc[metric] = dict(
+                zip(
+                    zip(t[first].tolist(), h[first].tolist(), strict=True),
+                    order[first].tolist(),
+                    strict=True,
+                )
+            )
+        self.prep_seconds = time.perf_counter() - start
+
+    def node_table(
+        self, sources: NDArray[np.int64], targets: NDArray[np.int64], *, metric: Metric
+    ) -> NDArray[np.int64]:
+        """Shortest sums between nodes (mm or ms), -1 where unreachable."""
+        g = self._graphs[metric]
+        out = np.empty((len(sources), len(targets)), dtype=np.int64)
+        tgt = np.asarray(targets, dtype=np.int64)
+        for lo in range(0, len(sources), self._chunk):
+            chunk = np.asarray(sources[lo : lo + self._chunk], dtype=np.int64)
+            d = np.atleast_2d(dijkstra(g, directed=True, indices=chunk))[:, tgt]
+            block = np.full(d.shape, _NO_PATH, dtype=np.int64)
+            finite = np.isfinite(d)
+            block[finite] = d[finite].astype(np.int64)
+            out[lo : lo + len(chunk)] = block
+        return out
+
+    def arc_path(self, source: int, target: int, *, metric: Metric) -> list[int] | None:
+        """The arcs of a shortest path (scipy's choice among ties)."""
+        if source == target:
+            return []
+        _d, pred = dijkstra(
+            self._graphs[metric], directed=True, indices=int(source), return_predecessors=True
+        )
+        if pred[int(target)] < 0:
+            return None
+        nodes = [int(target)]
+        while nodes[-1] != int(source):
+            nodes.append(int(pred[nodes[-1]]))
+        nodes.reverse()
+        best = self._best_arc[metric]
+        return [best[(a, b)] for a, b in itertools.pairwise(nodes)]
+
+
+def make_engine(
+    net: RoadNetwork, *, engine: EngineName = "cch", cache_dir: Path | None = None
+) -> MatrixEngine:
+    """Prepare a matrix engine for ``net``.
+
+    Parameters
+    ----------
+    net : RoadNetwork
+        The network.
+    engine : {"cch", "dijkstra"}, default "cch"
+        Which engine; both give the same integers.
+    cache_dir : Path, optional
+        Topology cache for ``"cch"`` (ignored by ``"dijkstra"``).
+
+    Raises
+    ------
+    InvalidInput
+        For an unknown engine name.
+    """
+    if engine == "cch":
+        return CCHEngine(net, cache_dir=cache_dir)
+    if engine == "dijkstra":
+        return DijkstraEngine(net)
+    raise InvalidInput(f"travel matrices: engine must be 'cch' or 'dijkstra', got {engine!r}")
+
+
+@dataclass(frozen=True, slots=True, kw_only=True, eq=False)
+class TravelMatrices:
+    """Integer matrices between snapped points of one network.
+
+    ``distance_m`` is the shortest road distance, ``duration_s`` the fastest travel
+    time; both are 0 and meaningless where ``reachable`` is False.
+    """
+
+    profile: Profile
+    ids: tuple[str, ...]
+    distance_m: NDArray[np.int64]
+    duration_s: NDArray[np.int64]
+    reachable: NDArray[np.bool_]
+    off_network: Mapping[str, int] = field(default_factory=dict)
+    engine: str = ""
+    seconds: float = 0.0
+
+    def unreachable_pairs(self) -> list[tuple[str, str]]:
+        """Every ordered pair ``(from_id, to_id)`` with no route (including off-network points)."""
+        rows, cols = np.nonzero(~self.reachable)
+        return [(self.ids[int(i)], self.ids[int(j)]) for i, j in zip(rows, cols, strict=True)]
+
+
+@dataclass(frozen=True, slots=True)
+class _Positions:
+    """Each point's two ways to sit on the graph: (arc, offset) and its twin (or a copy)."""
+
+    arc: NDArray[np.int64]  # shape (n, 2)
+    offset_mm: NDArray[np.int64]  # shape (n, 2)
+
+
+def _positions(net: RoadNetwork, pts: SnappedPoints) -> _Positions:
+    has_twin = pts.twin >= 0
+    twin = np.where(has_twin, pts.twin, pts.arc)
+    twin_off = np.where(has_twin, net.length_mm[twin] - pts.offset_mm, pts.offset_mm)
+    twin_off = np.clip(twin_off, 0, net.length_mm[twin])
+    return _Positions(
+        arc=np.stack([pts.arc, twin], axis=1).astype(np.int64),
+        offset_mm=np.stack([pts.offset_mm, twin_off], axis=1).astype(np.int64),
+    )
+
+
+def _part(
+    net: RoadNetwork, metric: Metric, arc: NDArray[np.int64], offset_mm: NDArray[np.int64]
+) -> NDArray[np.int64]:
+    """Weight of the first ``offset_mm`` of ``arc`` (floor of the proportional share)."""
+    if metric == "length":
+        return offset_mm
+    length = net.length_mm[arc]
+    w = net.duration_ms[arc]
+    safe = np.where(length > 0, length, 1)
+    return np.where(length > 0, w * offset_mm // safe, 0).astype(np.int64)
+
+
+def _point_table(engine: MatrixEngine, pos: _Positions, metric: Metric) -> NDArray[np.int64]:
+    """Shortest ``metric`` sums between points (mm or ms), ``_BIG`` where unreachable."""
+    net = engine.net
+    w = _weights(net, metric)
+    part = _part(net, metric, pos.arc, pos.offset_mm)  # (n, 2)
+    leave_cost = w[pos.arc] - part
+    leave_node = net.head[pos.arc].astype(np.int64)
+    arrive_cost = part
+    arrive_node = net.tail[pos.arc].astype(np.int64)
+    src, src_idx = np.unique(leave_node, return_inverse=True)
+    tgt, tgt_idx = np.unique(arrive_node, return_inverse=True)
+    src_idx = src_idx.reshape(leave_node.shape)
+    tgt_idx = tgt_idx.reshape(arrive_node.shape)
+    table = engine.node_table(src, tgt, metric=metric)
+    table = np.where(table < 0, _BIG, table)
+    n = pos.arc.shape[0]
+    best = np.full((n, n), _BIG, dtype=np.int64)
+    for k in range(2):
+        for m in range(2):
+            via = (
+                leave_cost[:, k][:, None]
+                + table[np.ix_(src_idx[:, k], tgt_idx[:, m])]
+                + arrive_cost[:, m][None, :]
+            )
+            np.minimum(best, via, out=best)
+            # Same arc, destination ahead of the origin: drive straight along it.
+            same = (pos.arc[:, k][:, None] == pos.arc[:, m][None, :]) & (
+                pos.offset_mm[:, m][None, :] >= pos.offset_mm[:, k][:, None]
+            )
+            direct = part[:, m][None, :] - part[:, k][:, None]
+            np.minimum(best, np.where(same, direct, _BIG), out=best)
+    best[best >= _BIG] = _BIG
+    return best
+
+
+def travel_matrices(engine: MatrixEngine, snapped: SnappedPoints) -> TravelMatrices:
+    """Distance and duration matrices between snapped points.
+
+    Parameters
+    ----------
+    engine : MatrixEngine
+        A prepared engine of the network the points were snapped on.
+    snapped : SnappedPoints
+        The points; off-network ones get unreachable rows and columns.
+
+    Returns
+    -------
+    TravelMatrices
+        ``distance_m`` (shortest path, metres, rounded half up from mm) and
+        ``duration_s`` (fastest path, seconds, rounded half up from ms), int64.
+    """
+    start = time.perf_counter()
+    n = len(snapped)
+    dist = np.zeros((n, n), dtype=np.int64)
+    dur = np.zeros((n, n), dtype=np.int64)
+    reach = np.zeros((n, n), dtype=np.bool_)
+    on = np.flatnonzero(snapped.on_network)
+    if on.size:
+        pos = _positions(engine.net, snapped.subset(on))
+        length_mm = _point_table(engine, pos, "length")
+        duration_ms = _point_table(engine, pos, "duration")
+        ok = (length_mm < _BIG) & (duration_ms < _BIG)
+        block = np.ix_(on, on)
+        reach[block] = ok
+        dist[block] = np.where(ok, (length_mm + 500) // 1000, 0)
+        dur[block] = np.where(ok, (duration_ms + 500) // 1000, 0)
+    seconds = time.perf_counter() - start
+    result = TravelMatrices(
+        profile=engine.net.profile,
+        ids=snapped.ids,
+        distance_m=dist,
+        duration_s=dur,
+        reachable=reach,
+        off_network=dict(snapped.off_network),
+        engine=engine.name,
+        seconds=seconds,
+    )
+    log.info(
+        "matrices %dx%d (%s, %s): %.3f s, %d unreachable pairs",
+        n,
+        n,
+        engine.net.profile,
+        engine.name,
+        seconds,
+        int(n * n - reach.sum()),
+    )
+    return result
+
+
+class RoadTravel:
+    """Travel matrices on real road networks: the planner's :class:`TravelModel`.
+
+    Parameters
+    ----------
+    networks : mapping of Profile to RoadNetwork
+        One network per profile the planner may ask for.
+    engine : {"cch", "dijkstra"}, default "cch"
+        Matrix engine (same integers either way).
+    max_snap_m : int, default 300
+        A site farther than this from every usable road is off the network.
+    cache_dir : Path, optional
+        CCH topology cache directory.
+
+    Notes
+    -----
+    Snappers and engines are prepared on first use per profile and kept, so repeated
+    calls do not re-prepare.
+    """
+
+    def __init__(
+        self,
+        networks: Mapping[Profile, RoadNetwork],
+        *,
+        engine: EngineName = "cch",
+        max_snap_m: int = DEFAULT_MAX_SNAP_M,
+        cache_dir: Path | None = None,
+    ) -> None:
+        if engine not in ("cch", "dijkstra"):
+            raise InvalidInput(f"road travel: engine must be 'cch' or 'dijkstra', got {engine!r}")
+        if isinstance(max_snap_m, bool) or not isinstance(max_snap_m, int) or max_snap_m < 0:
+            raise InvalidInput(f"road travel: max_snap_m must be an integer >= 0, got {max_snap_m!r}")
+        self.networks = dict(networks)
+        self.engine_name: EngineName = engine
+        self.max_snap_m = max_snap_m
+        self.cache_dir = cache_dir
+        self._snappers: dict[Profile, Snapper] = {}
+        self._engines: dict[Profile, MatrixEngine] = {}
+
+    def _network(self, profile: Profile) -> RoadNetwork:
+        try:
+            return self.networks[profile]
+        except KeyError:
+            have = ", ".join(sorted(str(p) for p in self.networks)) or "none"
+            raise InvalidInput(f"road travel: no network for profile {profile!r} (loaded: {have})") from None
+
+    def snapper(self, profile: Profile) -> Snapper:
+        """The (cached) snapper of ``profile``'s network."""
+        if profile not in self._snappers:
+            self._snappers[profile] = Snapper(self._network(profile))
+        return self._snappers[profile]
+
+    def engine(self, profile: Profile) -> MatrixEngine:
+        """The (cached) matrix engine of ``profile``'s network."""
+        if profile not in self._engines:
+            self._engines[profile] = make_engine(
+                self._network(profile), engine=self.engine_name, cache_dir=self.cache_dir
+            )
+        return self._engines[profile]
+
+    def site_matrices(self, profile: Profile, sites: Sequence[Site]) -> SiteMatrices:
+        """Road matrices between ``sites`` for ``profile`` (see :func:`travel_matrices`).
+
+        Raises
+        ------
+        InvalidInput
+            For an unknown profile or duplicate site ids.
+        """
+        ids = [s.id for s in sites]
+        if len(set(ids)) != len(ids):
+            dup = sorted({i for i in ids if ids.count(i) > 1})
+            raise InvalidInput(f"road travel: duplicate site ids {dup}")
+        snapped = self.snapper(profile).snap_all(
+            [(s.id, s.location) for s in sites], max_distance_m=self.max_snap_m
+        )
+        m = travel_matrices(self.engine(profile), snapped)
+        reasons = {
+            sid: f"site {sid!r} is {d} m from the nearest usable {profile} road (limit {self.max_snap_m} m)"
+            for sid, d in m.off_network.items()
+        }
+        return SiteMatrices(
+            profile=profile,
+            site_ids=m.ids,
+            distance_m=m.distance_m,
+            duration_s=m.duration_s,
+            reachable=m.reachable,
+            off_network=reasons,
+        )

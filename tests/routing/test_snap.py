@@ -193,3 +193,16 @@ def test_snapped_point_is_the_nearest_point_of_the_network(x: float, y: float) -
     net = street_network()
     arc = int(snapped.arc[0])
     assert 0 <= int(snapped.offset_mm[0]) <= int(net.length_mm[arc])
+
+
+def test_sampled_road_points_are_seeded_and_within_the_jitter_of_a_road() -> None:
+    from tournee.routing.snap import sample_road_points
+
+    net = street_network()
+    first = sample_road_points(net, 50, seed=3, jitter_m=20.0)
+    assert first == sample_road_points(net, 50, seed=3, jitter_m=20.0)
+    assert first != sample_road_points(net, 50, seed=4, jitter_m=20.0)
+    snapped = Snapper(net).snap(first, max_distance_m=21)
+    assert int(snapped.distance_m.max()) <= 21
+    with pytest.raises(InvalidInput, match="count"):
+        sample_road_points(net, -1)

@@ -26,7 +26,7 @@ from numpy.typing import NDArray
 from tournee.domain import InvalidInput, Location, OffNetwork
 from tournee.routing.graph import RoadNetwork
 
-__all__ = ["DEFAULT_MAX_SNAP_M", "SnappedPoints", "Snapper", "twin_arcs"]
+__all__ = ["DEFAULT_MAX_SNAP_M", "SnappedPoints", "Snapper", "sample_road_points", "twin_arcs"]
 
 log = logging.getLogger(__name__)
 
@@ -339,3 +339,53 @@ class Snapper:
                     pointer=f"/{k}",
                 )
         return snapped
+
+
+def sample_road_points(
+    net: RoadNetwork, count: int, *, seed: int = 0, jitter_m: float = 20.0, prefix: str = "p"
+) -> list[tuple[str, Location]]:
+    """Seeded random locations beside the roads of ``net`` (for demos and benchmarks).
+
+    Arcs are drawn in proportion to their length, a point is placed uniformly along the
+    arc's shape, then moved up to ``jitter_m`` metres in a random direction (a door is
+    beside the road, not on it).
+
+    Parameters
+    ----------
+    net : RoadNetwork
+        The network to sample along.
+    count : int
+        How many locations (>= 0).
+    seed : int, default 0
+        Random seed (same seed, same locations).
+    jitter_m : float, default 20.0
+        Largest displacement from the road, metres.
+    prefix : str, default "p"
+        Ids are ``f"{prefix}{k}"``.
+
+    Returns
+    -------
+    list of (id, Location)
+
+    Raises
+    ------
+    InvalidInput
+        If ``count`` is negative.
+    """
+    if isinstance(count, bool) or not isinstance(count, int) or count < 0:
+        raise InvalidInput(f"road sample: count must be an integer >= 0, got {count!r}")
+    rng = np.random.default_rng(seed)
+    weights = net.length_mm.astype(np.float64) + 1.0
+    arcs = rng.choice(net.arc_count, size=count, p=weights / weights.sum())
+    out: list[tuple[str, Location]] = []
+    for k, arc in enumerate(arcs.tolist()):
+        lon, lat = net.arc_geometry(int(arc))
+        seg = int(rng.integers(len(lon) - 1))
+        f = float(rng.uniform(0.0, 1.0))
+        x = float(lon[seg] + f * (lon[seg + 1] - lon[seg]))
+        y = float(lat[seg] + f * (lat[seg + 1] - lat[seg]))
+        angle, r = float(rng.uniform(0, 2 * math.pi)), float(rng.uniform(0, jitter_m))
+        y2 = y + r * math.sin(angle) / _M_PER_DEG
+        x2 = x + r * math.cos(angle) / (_M_PER_DEG * max(0.01, math.cos(math.radians(y))))
+        out.append((f"{prefix}{k}", Location(lon=min(180.0, max(-180.0, x2)), lat=min(90.0, max(-90.0, y2)))))
+    return out

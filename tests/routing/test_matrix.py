@@ -292,3 +292,18 @@ def test_road_travel_rejects_duplicate_site_ids() -> None:
         travel.site_matrices(
             Profile.VAN, [Site(id="a", location=loc(10, 0)), Site(id="a", location=loc(20, 0))]
         )
+
+
+def test_concurrent_callers_of_one_engine_get_the_same_tables() -> None:
+    """pyroutingkit crashes when one metric serves two tables at once: the engine serialises them."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    net = random_network(11, n_nodes=300)
+    engine = CCHEngine(net)
+    pts = Snapper(net).snap_all(random_points(net, 11, 80), max_distance_m=10_000)
+    expected = travel_matrices(engine, pts, threads=1)
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        results = list(pool.map(lambda _: travel_matrices(engine, pts), range(8)))
+    for m in results:
+        assert (m.distance_m == expected.distance_m).all()
+        assert (m.duration_s == expected.duration_s).all()

@@ -206,3 +206,17 @@ def test_sampled_road_points_are_seeded_and_within_the_jitter_of_a_road() -> Non
     assert int(snapped.distance_m.max()) <= 21
     with pytest.raises(InvalidInput, match="count"):
         sample_road_points(net, -1)
+
+
+def test_parallel_arcs_of_one_way_are_paired_by_their_shape() -> None:
+    # Two lanes of way 9 between the same junctions, one bending north, one south.
+    nodes = [(0.0, 0.0), (1000.0, 0.0)]
+    arcs = [
+        (0, 1, 1_100_000, 110_000, 9),  # 0: north lane A→B
+        (0, 1, 1_100_000, 110_000, 9),  # 1: south lane A→B
+        (1, 0, 1_100_000, 110_000, 9),  # 2: south lane B→A
+        (1, 0, 1_100_000, 110_000, 9),  # 3: north lane B→A
+    ]
+    bends = {0: [(500.0, 200.0)], 1: [(500.0, -200.0)], 2: [(500.0, -200.0)], 3: [(500.0, 200.0)]}
+    net = synthetic_network(arcs, nodes, bends=bends)
+    assert twin_arcs(net).tolist() == [3, 2, 1, 0]

@@ -35,7 +35,9 @@ import logging
 import os
 import shutil
 import tempfile
+import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -164,6 +166,9 @@ class CCHEngine:
                 self._save(topo, entry)
         self.topology_seconds = time.perf_counter() - start
         self._metrics = {}
+        # One CCHMetric must never answer two tables at once (pyroutingkit 0.2.1 crashes
+        # with a segfault); the two metrics may run side by side (the GIL is released).
+        self._locks = {"length": threading.Lock(), "duration": threading.Lock()}
         for metric in ("length", "duration"):
             m = prk.CCHMetric(topo)
             m.customize(np.ascontiguousarray(_weights(net, metric), dtype=np.uint32))  # type: ignore[arg-type]
@@ -200,9 +205,10 @@ class CCHEngine:
         self, sources: NDArray[np.int64], targets: NDArray[np.int64], *, metric: Metric
     ) -> NDArray[np.int64]:
         """Shortest sums between nodes (mm or ms), -1 where unreachable."""
-        raw = self._metrics[metric].distances_many_to_many(
-            np.ascontiguousarray(sources, dtype=np.uint32), np.ascontiguousarray(targets, dtype=np.uint32)
-        )
+        with self._locks[metric]:
+            raw = self._metrics[metric].distances_many_to_many(
+                np.ascontiguousarray(sources, dtype=np.uint32), np.ascontiguousarray(targets, dtype=np.uint32)
+            )
         out = np.asarray(raw, dtype=np.int64).reshape(len(sources), len(targets))
         out[out >= self._inf] = _NO_PATH
         return out
@@ -211,7 +217,8 @@ class CCHEngine:
         """The arcs of a shortest path (RoutingKit's choice among ties)."""
         if source == target:
             return []
-        dist, _nodes, arcs = self._metrics[metric].query(int(source), int(target))
+        with self._locks[metric]:
+            dist, _nodes, arcs = self._metrics[metric].query(int(source), int(target))
         if int(dist) >= self._inf:
             return None
         return [int(a) for a in arcs]
@@ -408,7 +415,7 @@ def _point_table(engine: MatrixEngine, pos: _Positions, metric: Metric) -> NDArr
     return best
 
 
-def travel_matrices(engine: MatrixEngine, snapped: SnappedPoints) -> TravelMatrices:
+def travel_matrices(engine: MatrixEngine, snapped: SnappedPoints, *, threads: int = 2) -> TravelMatrices:
     """Distance and duration matrices between snapped points.
 
     Parameters
@@ -417,6 +424,9 @@ def travel_matrices(engine: MatrixEngine, snapped: SnappedPoints) -> TravelMatri
         A prepared engine of the network the points were snapped on.
     snapped : SnappedPoints
         The points; off-network ones get unreachable rows and columns.
+    threads : int, default 2
+        2 computes the distance and the duration tables side by side; 1 one after the
+        other.
 
     Returns
     -------
@@ -432,8 +442,14 @@ def travel_matrices(engine: MatrixEngine, snapped: SnappedPoints) -> TravelMatri
     on = np.flatnonzero(snapped.on_network)
     if on.size:
         pos = _positions(engine.net, snapped.subset(on))
-        length_mm = _point_table(engine, pos, "length")
-        duration_ms = _point_table(engine, pos, "duration")
+        if threads > 1:
+            with ThreadPoolExecutor(max_workers=2, thread_name_prefix="matrix") as pool:
+                length_job = pool.submit(_point_table, engine, pos, "length")
+                duration_ms = _point_table(engine, pos, "duration")
+                length_mm = length_job.result()
+        else:
+            length_mm = _point_table(engine, pos, "length")
+            duration_ms = _point_table(engine, pos, "duration")
         ok = (length_mm < _BIG) & (duration_ms < _BIG)
         block = np.ix_(on, on)
         reach[block] = ok

@@ -114,24 +114,59 @@ def twin_arcs(net: RoadNetwork) -> NDArray[np.int64]:
     """
     n = net.arc_count
     twin = np.full(n, -1, dtype=np.int64)
-    by_key: dict[tuple[int, int, int], list[int]] = {}
-    tails, heads, ways = net.tail.tolist(), net.head.tolist(), net.way_id.tolist()
-    for i in range(n):
-        by_key.setdefault((tails[i], heads[i], ways[i]), []).append(i)
-    for i in range(n):
-        candidates = by_key.get((heads[i], tails[i], ways[i]))
-        if not candidates:
-            continue
+    if n == 0:
+        return twin
+    way = net.way_id.astype(np.int64)
+    tail, head = net.tail.astype(np.int64), net.head.astype(np.int64)
+    # Group ids shared by forward keys (way, tail, head) and reverse keys (way, head, tail).
+    k_way = np.concatenate([way, way])
+    k_from = np.concatenate([tail, head])
+    k_to = np.concatenate([head, tail])
+    by_key = np.lexsort((k_to, k_from, k_way))
+    new_key = np.ones(2 * n, dtype=np.int64)
+    new_key[1:] = (
+        (np.diff(k_way[by_key]) != 0) | (np.diff(k_from[by_key]) != 0) | (np.diff(k_to[by_key]) != 0)
+    )
+    group = np.empty(2 * n, dtype=np.int64)
+    group[by_key] = np.cumsum(new_key)
+    fwd, rev = group[:n], group[n:]
+    order = np.argsort(fwd, kind="stable")
+    sorted_fwd = fwd[order]
+    lo = np.searchsorted(sorted_fwd, rev, side="left")
+    hi = np.searchsorted(sorted_fwd, rev, side="right")
+    counts = np.diff(net.geom_offsets)
+    lon_sum = np.add.reduceat(net.geom_lon, net.geom_offsets[:-1])
+    lat_sum = np.add.reduceat(net.geom_lat, net.geom_offsets[:-1])
+
+    def reversed_shape(i: int, j: int) -> bool:
+        if i == j or counts[i] != counts[j]:
+            return False
         lon_i, lat_i = net.arc_geometry(i)
-        for j in candidates:
-            if j == i:
-                continue  # a loop arc is not its own twin
-            lon_j, lat_j = net.arc_geometry(j)
-            if (
-                lon_j.shape == lon_i.shape
-                and np.allclose(lon_j[::-1], lon_i, rtol=0.0, atol=1e-9)
-                and np.allclose(lat_j[::-1], lat_i, rtol=0.0, atol=1e-9)
-            ):
+        lon_j, lat_j = net.arc_geometry(j)
+        return bool(
+            np.allclose(lon_j[::-1], lon_i, rtol=0.0, atol=1e-9)
+            and np.allclose(lat_j[::-1], lat_i, rtol=0.0, atol=1e-9)
+        )
+
+    # Common case, vectorised: exactly one candidate, same shape reversed (checked by
+    # point count, coordinate sums and the second shape point).
+    single = np.flatnonzero(hi - lo == 1)
+    cand = order[lo[single]]
+    second_i = net.geom_offsets[single] + 1
+    second_last_j = net.geom_offsets[cand + 1] - 2
+    ok = (
+        (cand != single)
+        & (counts[single] == counts[cand])
+        & np.isclose(lon_sum[single], lon_sum[cand], rtol=0.0, atol=1e-7)
+        & np.isclose(lat_sum[single], lat_sum[cand], rtol=0.0, atol=1e-7)
+        & np.isclose(net.geom_lon[second_i], net.geom_lon[second_last_j], rtol=0.0, atol=1e-9)
+        & np.isclose(net.geom_lat[second_i], net.geom_lat[second_last_j], rtol=0.0, atol=1e-9)
+    )
+    twin[single[ok]] = cand[ok]
+    # Parallel arcs of one way between the same junctions: compare whole shapes.
+    for i in np.flatnonzero(hi - lo > 1).tolist():
+        for j in order[lo[i] : hi[i]].tolist():
+            if reversed_shape(i, j):
                 twin[i] = j
                 break
     return twin

@@ -394,25 +394,36 @@ def _point_table(engine: MatrixEngine, pos: _Positions, metric: Metric) -> NDArr
     src_idx = src_idx.reshape(leave_node.shape)
     tgt_idx = tgt_idx.reshape(arrive_node.shape)
     table = engine.node_table(src, tgt, metric=metric)
-    table = np.where(table < 0, _BIG, table)
-    n = pos.arc.shape[0]
-    best = np.full((n, n), _BIG, dtype=np.int64)
-    for k in range(2):
-        for m in range(2):
-            via = (
-                leave_cost[:, k][:, None]
-                + table[np.ix_(src_idx[:, k], tgt_idx[:, m])]
-                + arrive_cost[:, m][None, :]
-            )
-            np.minimum(best, via, out=best)
-            # Same arc, destination ahead of the origin: drive straight along it.
-            same = (pos.arc[:, k][:, None] == pos.arc[:, m][None, :]) & (
-                pos.offset_mm[:, m][None, :] >= pos.offset_mm[:, k][:, None]
-            )
-            direct = part[:, m][None, :] - part[:, k][:, None]
-            np.minimum(best, np.where(same, direct, _BIG), out=best)
-    best[best >= _BIG] = _BIG
+    table[table < 0] = _BIG
+    # Best way into each point from every source node, then best way out of each point.
+    into = table[:, tgt_idx[:, 0]] + arrive_cost[:, 0][None, :]
+    np.minimum(into, table[:, tgt_idx[:, 1]] + arrive_cost[:, 1][None, :], out=into)
+    best = leave_cost[:, 0][:, None] + into[src_idx[:, 0]]
+    np.minimum(best, leave_cost[:, 1][:, None] + into[src_idx[:, 1]], out=best)
+    np.minimum(best, _BIG, out=best)
+    np.fill_diagonal(best, 0)
+    _drive_along_shared_arcs(best, pos, part)
     return best
+
+
+def _drive_along_shared_arcs(best: NDArray[np.int64], pos: _Positions, part: NDArray[np.int64]) -> None:
+    """Points on the same arc (or twin), destination ahead: the direct drive may be shorter."""
+    arc = pos.arc.reshape(-1)  # entry 2*i+k: point i, position k
+    order = np.argsort(arc, kind="stable")
+    sorted_arc = arc[order]
+    bounds = np.flatnonzero(np.diff(sorted_arc)) + 1
+    for group in np.split(order, bounds):
+        if group.shape[0] < 2:
+            continue
+        point = group // 2
+        if np.unique(point).shape[0] < 2:
+            continue  # one point (on an arc and its copy): the diagonal is already 0
+        off = pos.offset_mm.reshape(-1)[group]
+        w = part.reshape(-1)[group]
+        ahead = off[None, :] >= off[:, None]
+        direct = np.where(ahead, w[None, :] - w[:, None], _BIG)
+        rows, cols = np.repeat(point, group.shape[0]), np.tile(point, group.shape[0])
+        np.minimum.at(best, (rows, cols), direct.reshape(-1))
 
 
 def travel_matrices(engine: MatrixEngine, snapped: SnappedPoints, *, threads: int = 2) -> TravelMatrices:

@@ -80,8 +80,7 @@ def test_geometry_of_unreachable_or_off_network_points_is_a_domain_error() -> No
 def _length_m(line: list[tuple[float, float]]) -> float:
     kx = math.cos(math.radians(45.0)) * 111_195.08
     return sum(
-        math.hypot((b[0] - a[0]) * kx, (b[1] - a[1]) * 111_195.08)
-        for a, b in itertools.pairwise(line)
+        math.hypot((b[0] - a[0]) * kx, (b[1] - a[1]) * 111_195.08) for a, b in itertools.pairwise(line)
     )
 
 
@@ -104,3 +103,29 @@ def test_line_runs_from_origin_to_destination_and_is_at_least_the_shortest_dista
             assert line[-1] == pytest.approx((pts.lon[j], pts.lat[j]), abs=1e-7)
             assert _length_m(line) >= m.distance_m[i, j] / 1.2 - 2.0
             assert np.isfinite(np.array(line)).all()
+
+
+def test_helsinki_route_follows_the_road_and_is_no_shorter_than_the_shortest_distance(
+    helsinki_pbf: pytest.TempPathFactory,
+) -> None:
+    from tournee.domain import Profile
+    from tournee.routing.network import load_network
+    from tournee.routing.snap import sample_road_points
+
+    net = load_network(helsinki_pbf, profile=Profile.VAN)  # type: ignore[arg-type]
+    pts = Snapper(net).snap(sample_road_points(net, 6, seed=8))
+    engine = make_engine(net)
+    m = travel_matrices(engine, pts)
+    line = sequence_geometry(engine, pts, [0, 1, 2, 3, 4, 5, 0])
+    assert line[0] == pytest.approx((pts.lon[0], pts.lat[0]), abs=1e-7)
+    assert line[-1] == pytest.approx((pts.lon[0], pts.lat[0]), abs=1e-7)
+    lat0 = float(np.mean(pts.lat))
+    kx = math.cos(math.radians(lat0)) * 111_195.08
+    drawn = sum(
+        math.hypot((b[0] - a[0]) * kx, (b[1] - a[1]) * 111_195.08) for a, b in itertools.pairwise(line)
+    )
+    shortest = sum(
+        int(m.distance_m[i, j]) for i, j in zip([0, 1, 2, 3, 4, 5], [1, 2, 3, 4, 5, 0], strict=True)
+    )
+    assert drawn >= shortest * 0.99 - 6
+    assert drawn <= shortest * 2.0  # the fastest route is not an absurd detour

@@ -307,3 +307,78 @@ def test_concurrent_callers_of_one_engine_get_the_same_tables() -> None:
     for m in results:
         assert (m.distance_m == expected.distance_m).all()
         assert (m.duration_s == expected.duration_s).all()
+
+
+# --- real OpenStreetMap networks -------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def helsinki(helsinki_pbf: Path) -> dict[Profile, RoadNetwork]:
+    """Van and cargo-bike networks of central Helsinki (the embedded map)."""
+    from tournee.routing.network import load_networks
+
+    return load_networks(helsinki_pbf, profiles=(Profile.VAN, Profile.CARGO_BIKE), cache_dir=None)
+
+
+def _crow_m(pts: SnappedPoints) -> np.ndarray:
+    lon, lat = np.radians(pts.lon), np.radians(pts.lat)
+    a = (
+        np.sin((lat[:, None] - lat[None, :]) / 2) ** 2
+        + np.cos(lat)[:, None] * np.cos(lat)[None, :] * np.sin((lon[:, None] - lon[None, :]) / 2) ** 2
+    )
+    return 2 * 6_371_008.8 * np.arcsin(np.sqrt(a))
+
+
+@pytest.mark.parametrize("profile", [Profile.VAN, Profile.CARGO_BIKE])
+def test_engines_give_identical_integers_on_helsinki(
+    helsinki: dict[Profile, RoadNetwork], profile: Profile, tmp_path: Path
+) -> None:
+    from tournee.routing.snap import sample_road_points
+
+    net = helsinki[profile]
+    pts = Snapper(net).snap(sample_road_points(net, 150, seed=42))
+    cch = travel_matrices(CCHEngine(net, cache_dir=tmp_path), pts)
+    dij = travel_matrices(DijkstraEngine(net), pts)
+    assert (cch.reachable == dij.reachable).all()
+    assert (cch.distance_m == dij.distance_m).all()
+    assert (cch.duration_s == dij.duration_s).all()
+    # The loader keeps the largest strongly connected component: everything is reachable.
+    assert cch.reachable.all()
+    assert cch.unreachable_pairs() == []
+    # A road is never shorter than the straight line (1 m rounding, 1 % projection slack).
+    assert (cch.distance_m >= _crow_m(pts) * 0.99 - 1).all()
+    off = ~np.eye(len(pts), dtype=bool)
+    assert (cch.duration_s[off] > 0).mean() > 0.95
+
+
+def test_helsinki_sites_at_sea_are_off_the_network(
+    helsinki: dict[Profile, RoadNetwork], tmp_path: Path
+) -> None:
+    from tournee.routing.snap import sample_road_points
+
+    net = helsinki[Profile.VAN]
+    on_road = [Site(id=pid, location=p) for pid, p in sample_road_points(net, 5, seed=1)]
+    at_sea = Site(
+        id="suomenlinna-ferry", location=Location(lon=24.90, lat=59.50)
+    )  # out in the Gulf of Finland
+    travel = RoadTravel(helsinki, cache_dir=tmp_path)
+    m = travel.site_matrices(Profile.VAN, [*on_road, at_sea])
+    assert set(m.off_network) == {"suomenlinna-ferry"}
+    assert "suomenlinna-ferry" in m.off_network["suomenlinna-ferry"]
+    assert not m.reachable[-1].any()
+    assert m.reachable[:-1, :-1].all()
+    bike = travel.site_matrices(Profile.CARGO_BIKE, on_road)
+    assert bike.site_ids == tuple(s.id for s in on_road)
+
+
+def test_engines_agree_on_saint_barthelemy(shared_maps: Path, tmp_path: Path) -> None:
+    from tournee.routing.network import load_network
+    from tournee.routing.snap import sample_road_points
+
+    net = load_network(shared_maps / "saint-barthelemy-2014.osm.pbf", profile=Profile.VAN)
+    pts = Snapper(net).snap(sample_road_points(net, 120, seed=5))
+    cch = travel_matrices(CCHEngine(net, cache_dir=tmp_path), pts)
+    dij = travel_matrices(DijkstraEngine(net), pts)
+    assert (cch.distance_m == dij.distance_m).all()
+    assert (cch.duration_s == dij.duration_s).all()
+    assert (cch.reachable == dij.reachable).all()

@@ -7,7 +7,7 @@ import importlib
 import typer
 
 # One entry per area module; each defines ``register(app)``.
-_AREAS: tuple[str, ...] = ()
+_AREAS: tuple[str, ...] = ("maps",)
 
 
 def register_all(app: typer.Typer) -> None:

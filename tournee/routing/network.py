@@ -753,7 +753,7 @@ def network_from_graph(
     """
     started = time.perf_counter()
     rules = road_profile or RoadProfile.load(profile)
-    G = graph  # noqa: N806
+    G = graph
     edges = list(G.edges(keys=True, data=True))
     present = {(u, v) for u, v, _k, _d in edges}
     way_ids: list[int] = []
@@ -822,7 +822,7 @@ def _osmnx_fetch(
     extra = [t for t in _RELEVANT_TAGS if t not in ox.settings.useful_tags_way]
     ox.settings.useful_tags_way = [*ox.settings.useful_tags_way, *extra]
     try:
-        G = fetch(*args, network_type="all", simplify=True, retain_all=False, **kwargs)  # noqa: N806
+        G = fetch(*args, network_type="all", simplify=True, retain_all=False, **kwargs)
     except Exception as exc:  # osmnx raises many kinds (HTTP, empty response, geocoding)
         raise MapError(f"osmnx {source}: download failed ({type(exc).__name__}: {exc})") from None
     return network_from_graph(G, profile=profile, source=f"osmnx {source}")
@@ -863,7 +863,7 @@ def to_networkx(net: RoadNetwork) -> Any:
     import networkx as nx
     import shapely
 
-    G = nx.MultiDiGraph(crs="epsg:4326", name=f"{net.source} {net.profile}")  # noqa: N806
+    G = nx.MultiDiGraph(crs="epsg:4326", name=f"{net.source} {net.profile}")
     for i in range(net.node_count):
         G.add_node(i, x=float(net.node_lon[i]), y=float(net.node_lat[i]), osmid=int(net.node_osm_id[i]))
     lines = shapely.linestrings(

@@ -1,0 +1,1 @@
+"""Data files of the routing engine (emission factors), shipped as package data."""

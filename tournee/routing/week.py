@@ -1,0 +1,1337 @@
+"""The week planner: which day, which vehicle and in what order for every order.
+
+The week is modelled as in ``../shared/notes/week-model.md``: every vehicle-day (and
+every trip of a cargo bike's day) is one vehicle of a :class:`MatrixProblem`; time is
+absolute over the horizon; an order's tier day window and skills become the vehicles
+its nodes may use; each order is a pickup-and-delivery pair, optional at a penalty.
+
+Two echelons are planned in two phases: first the vans (door-to-door orders, and the
+legs that bring urban orders to a micro-hub), then the cargo bikes, whose hub loads are
+released at the van's hub arrival plus the hub's handling time.
+
+Strategies: ``joint`` solves each phase as one model over all vehicle-days; ``by_day``
+assigns each order a day first (tier windows, capacities and pooling of neighbours),
+routes each day, then re-offers orders a day could not take to the other days of their
+window.  ``auto`` picks ``joint`` for small weeks.
+
+Before any solve every order is screened against each constraint on its own, so an
+order nobody can serve comes back unassigned with the constraint that forbids it; an
+order the search leaves out although it could be served alone is "not worth it" at the
+configured penalty.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import time
+from collections import defaultdict
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+
+import numpy as np
+from numpy.typing import NDArray
+
+from tournee.domain import (
+    DAY_S,
+    Horizon,
+    Hub,
+    InvalidInput,
+    LegKind,
+    Merchant,
+    Order,
+    OrderLeg,
+    Plan,
+    Profile,
+    Route,
+    Site,
+    SolverStats,
+    Stop,
+    StopKind,
+    Tier,
+    Unassigned,
+    UnassignedReason,
+    UnknownReference,
+    UnknownTier,
+    Vehicle,
+    VehicleType,
+)
+from tournee.routing.emissions import (
+    EmissionFactor,
+    FactorTable,
+    Shipment,
+    allocate_largest_remainder,
+    allocate_route,
+    carbon_millicents_per_m,
+    hub_handling_footprint,
+    load_factor_table,
+    route_footprint,
+    vehicle_factor,
+    volume_binds,
+)
+from tournee.routing.solver import (
+    MatrixProblem,
+    MatrixSolution,
+    SolveParams,
+    SolveProgress,
+    solve_matrix_problem,
+)
+from tournee.routing.travel import SiteMatrices, TravelModel, haversine_m
+
+__all__ = ["STRATEGIES", "WeekParams", "WeekProblem", "plan_week"]
+
+log = logging.getLogger(__name__)
+
+STRATEGIES = ("auto", "joint", "by_day")
+_BIG_M = 10_000_000  # metres charged for an arc with no route (never chosen)
+_MC = 1000  # milli-cents per cent
+
+
+# --------------------------------------------------------------------------- inputs
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class WeekParams:
+    """Controls of :func:`plan_week`.
+
+    Attributes
+    ----------
+    strategy : {"auto", "joint", "by_day"}
+        One model per phase, or days first then one model per day.
+    solve : SolveParams
+        Search controls; ``solve.time_limit_s`` is the budget of the whole week (s).
+    joint_max_orders : int
+        ``auto`` uses ``joint`` up to this many orders, ``by_day`` above.
+    drop_penalty_cents : int
+        What leaving one order unserved costs the objective (cents).  Orders that would
+        cost more than this to serve are left out as "not worth it".
+    bike_zone_m : int
+        A delivery within this great-circle distance (m) of a micro-hub that has cargo
+        bikes is delivered by bike from that hub (two echelons when the pickup is outside).
+    two_echelon : bool
+        Use micro-hubs and cargo bikes for urban orders (else every order door to door).
+    grid : str
+        Electricity grid region of the emission factors (``"eu"``, ``"fr"``, ``"qc"``).
+    factors : FactorTable or None
+        Emission factors (the packaged table when None).
+    repair : bool
+        In ``by_day``, re-offer orders a day could not take to the other days of their window.
+    """
+
+    strategy: str = "auto"
+    solve: SolveParams = field(default_factory=SolveParams)
+    joint_max_orders: int = 250
+    drop_penalty_cents: int = 100_000
+    bike_zone_m: int = 3_000
+    two_echelon: bool = True
+    grid: str = "eu"
+    factors: FactorTable | None = None
+    repair: bool = True
+
+    def __post_init__(self) -> None:
+        if self.strategy not in STRATEGIES:
+            raise InvalidInput(
+                f"week params: strategy must be one of {list(STRATEGIES)}, got {self.strategy!r}",
+                pointer="/strategy",
+            )
+        for name in ("joint_max_orders", "drop_penalty_cents", "bike_zone_m"):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+                raise InvalidInput(
+                    f"week params: {name} must be an integer >= 0, got {value!r}", pointer=f"/{name}"
+                )
+
+
+@dataclass(frozen=True, slots=True, kw_only=True, eq=False)
+class WeekProblem:
+    """Everything :func:`plan_week` needs, validated on construction.
+
+    ``hubs`` are the depots, micro-hubs and relay points vehicles start from and goods
+    transit through; ``locks`` are routes of a previous plan already dispatched: they are
+    kept unchanged and their orders are not planned again.
+    """
+
+    horizon: Horizon
+    hubs: tuple[Hub, ...]
+    vehicles: tuple[Vehicle, ...]
+    orders: tuple[Order, ...]
+    tiers: tuple[Tier, ...] = ()
+    merchants: tuple[Merchant, ...] = ()
+    carbon_price_cents_per_t: int = 0
+    locks: tuple[Route, ...] = ()
+    currency: str = "EUR"
+    id: str = "plan"
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.horizon, Horizon):
+            raise InvalidInput("week problem: horizon must be a Horizon", pointer="/horizon")
+        if not self.vehicles:
+            raise InvalidInput(
+                "week problem: vehicles must hold at least one vehicle (empty fleet)", pointer="/vehicles"
+            )
+        if isinstance(self.carbon_price_cents_per_t, bool) or not isinstance(
+            self.carbon_price_cents_per_t, int
+        ):
+            raise InvalidInput(
+                "week problem: carbon_price_cents_per_t must be an integer",
+                pointer="/carbon_price_cents_per_t",
+            )
+        if self.carbon_price_cents_per_t < 0:
+            raise InvalidInput(
+                f"week problem: carbon_price_cents_per_t must be >= 0, got {self.carbon_price_cents_per_t}",
+                pointer="/carbon_price_cents_per_t",
+            )
+        hub_ids = _unique("hubs", [h.id for h in self.hubs])
+        _unique("vehicles", [v.id for v in self.vehicles])
+        _unique("orders", [o.id for o in self.orders])
+        for k, v in enumerate(self.vehicles):
+            for name in ("depot_id", "end_depot_id"):
+                ref = getattr(v, name)
+                if ref is not None and ref not in hub_ids:
+                    raise UnknownReference(
+                        f"vehicle '{v.id}': {name} names no hub, got {ref!r} (hubs: {sorted(hub_ids)})",
+                        pointer=f"/vehicles/{k}/{name}",
+                    )
+        tier_codes = {t.code for t in self.tiers}
+        merchant_ids = {m.id for m in self.merchants}
+        hub_sites = {h.site.id for h in self.hubs}
+        end = self.horizon.end_s
+        for k, o in enumerate(self.orders):
+            what = f"order '{o.id}'"
+            if o.earliest_day >= self.horizon.days:
+                raise InvalidInput(
+                    f"{what}: earliest_day {o.earliest_day} is outside the {self.horizon.days}-day horizon",
+                    pointer=f"/orders/{k}/earliest_day",
+                )
+            for name in ("windows", "pickup_windows"):
+                for i, w in enumerate(getattr(o, name)):
+                    if w.start_s < 0 or w.end_s > end:
+                        raise InvalidInput(
+                            f"{what}: {name}/{i} [{w.start_s}, {w.end_s}] falls outside the horizon [0, {end}]",
+                            pointer=f"/orders/{k}/{name}/{i}",
+                        )
+            if self.tiers and o.tier not in tier_codes:
+                raise UnknownTier(
+                    f"{what}: tier names no tier of the problem, got {o.tier!r} (tiers: {sorted(tier_codes)})",
+                    pointer=f"/orders/{k}/tier",
+                )
+            if self.merchants and o.merchant_id not in merchant_ids:
+                raise UnknownReference(
+                    f"{what}: merchant_id names no merchant, got {o.merchant_id!r}",
+                    pointer=f"/orders/{k}/merchant_id",
+                )
+            if o.pickup_at_hub and o.pickup.id not in hub_sites:
+                raise UnknownReference(
+                    f"{what}: pickup is marked pickup_at_hub but site {o.pickup.id!r} is no hub's site",
+                    pointer=f"/orders/{k}/pickup",
+                )
+        order_ids = {o.id for o in self.orders}
+        vehicle_ids = {v.id for v in self.vehicles}
+        for k, r in enumerate(self.locks):
+            if r.vehicle_id not in vehicle_ids:
+                raise UnknownReference(
+                    f"locked route '{r.id}': vehicle_id names no vehicle, got {r.vehicle_id!r}",
+                    pointer=f"/locks/{k}/vehicle_id",
+                )
+            for oid in r.order_ids:
+                if oid not in order_ids:
+                    raise UnknownReference(
+                        f"locked route '{r.id}': order {oid!r} is not among the problem's orders",
+                        pointer=f"/locks/{k}/stops",
+                    )
+
+
+def _unique(what: str, ids: Sequence[str]) -> set[str]:
+    seen: set[str] = set()
+    for k, i in enumerate(ids):
+        if i in seen:
+            raise InvalidInput(f"week problem: {what}/{k} repeats id {i!r}", pointer=f"/{what}/{k}/id")
+        seen.add(i)
+    return seen
+
+
+# --------------------------------------------------------------------------- internal model
+
+
+@dataclass(slots=True, kw_only=True)
+class _VDay:
+    """One vehicle's trip on one day: a vehicle of the OR-Tools model."""
+
+    vehicle: Vehicle
+    day: int
+    trip: int
+    start: Hub
+    end: Hub
+    window: tuple[int, int]
+
+    @property
+    def key(self) -> tuple[str, int, int]:
+        return (self.vehicle.id, self.day, self.trip)
+
+
+@dataclass(slots=True, kw_only=True)
+class _Leg:
+    """One transport-chain element of an order that a vehicle carries."""
+
+    id: int
+    order: Order
+    kind: LegKind
+    profile: Profile
+    pickup: Site
+    delivery: Site
+    pickup_kind: StopKind
+    delivery_kind: StopKind
+    pickup_service_s: int
+    delivery_service_s: int
+    pickup_windows: list[tuple[int, int]] | None
+    delivery_windows: list[tuple[int, int]]
+    days: list[int]
+    vehicles: frozenset[str]  # vehicle ids that fit (type, skills, capacity, home hub)
+    hub: Hub | None = None
+    release_s: int = 0
+
+
+@dataclass(slots=True, kw_only=True)
+class _Net:
+    profile: Profile
+    index: dict[str, int]
+    distance_m: NDArray[np.int64]
+    duration_s: NDArray[np.int64]
+    reachable: NDArray[np.bool_]
+    off_network: Mapping[str, str]
+
+    def d(self, a: str, b: str) -> int:
+        return int(self.distance_m[self.index[a], self.index[b]])
+
+    def t(self, a: str, b: str) -> int:
+        return int(self.duration_s[self.index[a], self.index[b]])
+
+    def ok(self, a: str, b: str) -> bool:
+        return bool(self.reachable[self.index[a], self.index[b]])
+
+
+@dataclass(slots=True, kw_only=True)
+class _Visit:
+    """A solved route of one vehicle-day: legs' nodes in order with service-start times."""
+
+    vday: _VDay
+    nodes: list[tuple[_Leg, bool]]  # (leg, is_pickup)
+    times: list[int]
+    start_s: int
+    end_s: int
+
+
+@dataclass(slots=True)
+class _Ctx:
+    problem: WeekProblem
+    params: WeekParams
+    nets: dict[Profile, _Net]
+    factors: FactorTable
+    vfactor: dict[str, EmissionFactor]
+    hubs: dict[str, Hub]
+    vdays: list[_VDay]
+    locked_keys: set[tuple[str, int, int]]
+    horizon_s: int
+    t0: float
+    progress: Callable[[SolveProgress], None] | None
+    solutions: int = 0
+    first_solution_s: float | None = None
+    objective: int = 0
+    statuses: list[str] = field(default_factory=list)
+
+
+# --------------------------------------------------------------------------- entry point
+
+
+def plan_week(
+    problem: WeekProblem,
+    *,
+    travel: TravelModel,
+    params: WeekParams = WeekParams(),
+    progress: Callable[[SolveProgress], None] | None = None,
+) -> Plan:
+    """Plan a week of pickups and deliveries over a fleet's vehicle-days.
+
+    Parameters
+    ----------
+    problem
+        Horizon, hubs, fleet, orders, tiers, carbon price (cents per tonne CO2e) and locks.
+    travel
+        Gives travel matrices (metres, seconds) between sites per profile.
+    params
+        Strategy, time budget (``params.solve.time_limit_s``, seconds for the whole week),
+        drop penalty, bike zone radius.
+    progress
+        Called as the search improves (elapsed seconds since the start of the plan, best
+        objective of the current sub-problem in milli-cents, phase name).
+
+    Returns
+    -------
+    Plan
+        Every order in ``legs`` (one leg per transport-chain element it rides) or in
+        ``unassigned`` with a computed reason; locked routes unchanged.
+
+    Raises
+    ------
+    InvalidInput
+        When the travel model cannot provide the profiles the fleet uses.
+    Infeasible
+        When the solver fails on a sub-problem (the status is named).
+    """
+    t0 = time.perf_counter()
+    ctx = _context(problem, travel, params, progress, t0)
+    orders = {o.id: o for o in problem.orders}
+
+    # Locked routes: kept as they are; their orders are done (or only await their bike leg).
+    locked_routes = [replace(r, locked=True) for r in problem.locks]
+    delivered: set[str] = set()
+    at_hub: dict[str, tuple[Hub, int]] = {}  # order id → (hub, drop time) from locked van legs
+    for r in locked_routes:
+        for s in r.stops:
+            for oid in s.order_ids:
+                if s.kind is StopKind.DELIVERY:
+                    delivered.add(oid)
+                elif s.kind is StopKind.HUB_DROP:
+                    hub = next((h for h in ctx.hubs.values() if h.site.id == s.site_id), None)
+                    if hub is not None:
+                        at_hub[oid] = (hub, s.arrival_s)
+
+    unassigned: dict[str, Unassigned] = {}
+    van_legs: list[_Leg] = []
+    bike_legs: list[_Leg] = []
+    pending: dict[str, _Leg] = {}  # order id → its bike leg, waiting for the van leg
+    counter = iter(range(10**9))
+    for o in problem.orders:
+        if o.id in delivered:
+            continue
+        if o.id in at_hub:
+            hub, drop_s = at_hub[o.id]
+            leg = _bike_leg(ctx, o, hub, from_site=hub.site, counter=counter)
+            if isinstance(leg, Unassigned):
+                unassigned[o.id] = leg
+            else:
+                leg.release_s = drop_s + hub.handling_s
+                leg.days = [d for d in leg.days if (d + 1) * DAY_S > leg.release_s]
+                bike_legs.append(leg)
+            continue
+        legs = _legs_for(ctx, o, counter)
+        if isinstance(legs, Unassigned):
+            unassigned[o.id] = legs
+            continue
+        if len(legs) == 2:
+            van_legs.append(legs[0])
+            pending[o.id] = legs[1]
+        elif legs[0].profile is Profile.CARGO_BIKE:
+            bike_legs.append(legs[0])
+        else:
+            van_legs.append(legs[0])
+
+    n_orders = len(van_legs) + len(bike_legs)
+    strategy = params.strategy
+    if strategy == "auto":
+        strategy = "joint" if n_orders <= params.joint_max_orders else "by_day"
+    budget = params.solve.time_limit_s
+    n_bike_total = len(bike_legs) + len(pending)
+    share_a = len(van_legs) / max(1, len(van_legs) + n_bike_total)
+    log.info(
+        "week %s: %d van legs, %d bike legs (%d after a hub), %d screened out, strategy %s",
+        problem.id,
+        len(van_legs),
+        n_bike_total,
+        len(pending),
+        len(unassigned),
+        strategy,
+    )
+
+    # Phase A: vans.
+    van_visits, van_dropped = _solve_phase(
+        ctx, van_legs, Profile.VAN, strategy, max(0.5, budget * share_a) if van_legs else 0.0, "vans"
+    )
+    for leg in van_dropped:
+        unassigned[leg.order.id] = _dropped_reason(ctx, leg)
+        pending.pop(leg.order.id, None)
+
+    # Phase B: bikes, hub loads released at the van's hub arrival + handling.
+    drops = _hub_drop_times(van_visits)
+    for oid, leg in pending.items():
+        drop_s = drops[oid]
+        assert leg.hub is not None
+        leg.release_s = drop_s + leg.hub.handling_s
+        leg.days = [d for d in leg.days if (d + 1) * DAY_S > leg.release_s]
+        if not leg.days:
+            unassigned[oid] = Unassigned(
+                order_id=oid,
+                reason=UnassignedReason.TIME_WINDOW,
+                detail=f"goods reach hub '{leg.hub.id}' at t={leg.release_s}s, after the tier's last day",
+            )
+        else:
+            bike_legs.append(leg)
+    remaining = max(0.5, budget - (time.perf_counter() - t0)) if bike_legs else 0.0
+    bike_visits, bike_dropped = _solve_phase(ctx, bike_legs, Profile.CARGO_BIKE, strategy, remaining, "bikes")
+    for leg in bike_dropped:
+        unassigned[leg.order.id] = _dropped_reason(ctx, leg)
+    lost = {leg.order.id for leg in bike_dropped} | {u for u in unassigned if u in drops}
+    if lost:  # their van leg now leads nowhere: take it out of the van routes
+        van_visits = [_without(v, lost) for v in van_visits]
+
+    plan = _assemble(ctx, orders, locked_routes, van_visits + bike_visits, unassigned, strategy)
+    return plan
+
+
+# --------------------------------------------------------------------------- context
+
+
+def _context(
+    problem: WeekProblem,
+    travel: TravelModel,
+    params: WeekParams,
+    progress: Callable[[SolveProgress], None] | None,
+    t0: float,
+) -> _Ctx:
+    hubs = {h.id: h for h in problem.hubs}
+    sites: dict[str, Site] = {}
+    for h in problem.hubs:
+        sites.setdefault(h.site.id, h.site)
+    for o in problem.orders:
+        sites.setdefault(o.pickup.id, o.pickup)
+        sites.setdefault(o.delivery.id, o.delivery)
+    site_list = list(sites.values())
+    nets: dict[Profile, _Net] = {}
+    for profile in sorted({v.profile for v in problem.vehicles}):
+        m: SiteMatrices = travel.site_matrices(profile, site_list)
+        nets[profile] = _Net(
+            profile=profile,
+            index={sid: i for i, sid in enumerate(m.site_ids)},
+            distance_m=np.asarray(m.distance_m, dtype=np.int64),
+            duration_s=np.asarray(m.duration_s, dtype=np.int64),
+            reachable=np.asarray(m.reachable, dtype=np.bool_),
+            off_network=dict(m.off_network),
+        )
+    factors = params.factors or load_factor_table()
+    vfactor = {v.type.id: vehicle_factor(v.type, table=factors, grid=params.grid) for v in problem.vehicles}
+    locked_keys = {(r.vehicle_id, r.day, r.trip) for r in problem.locks}
+    horizon = problem.horizon
+    vdays: list[_VDay] = []
+    for v in problem.vehicles:
+        start = hubs[v.depot_id]
+        end = hubs[v.end_depot_id or v.depot_id]
+        for day in range(horizon.days):
+            if horizon.weekday_of(day) not in v.working_weekdays:
+                continue
+            window = (day * DAY_S + v.shift_start_s, day * DAY_S + v.shift_end_s)
+            for trip in range(v.max_trips_per_day):
+                vdays.append(_VDay(vehicle=v, day=day, trip=trip, start=start, end=end, window=window))
+    return _Ctx(
+        problem=problem,
+        params=params,
+        nets=nets,
+        factors=factors,
+        vfactor=vfactor,
+        hubs=hubs,
+        vdays=vdays,
+        locked_keys=locked_keys,
+        horizon_s=horizon.end_s + DAY_S,
+        t0=t0,
+        progress=progress,
+    )
+
+
+# --------------------------------------------------------------------------- legs and screening
+
+
+def _fits(vt: VehicleType, o: Order) -> bool:
+    return o.weight_g <= vt.capacity_g and o.volume_ml <= vt.capacity_ml and o.parcels <= vt.capacity_parcels
+
+
+def _order_days(ctx: _Ctx, o: Order) -> list[int]:
+    return list(range(o.earliest_day, min(o.latest_day, ctx.problem.horizon.days - 1) + 1))
+
+
+def _intersect(windows: Sequence[tuple[int, int]], lo: int, hi: int) -> list[tuple[int, int]]:
+    out = [(max(a, lo), min(b, hi)) for a, b in windows]
+    return [(a, b) for a, b in out if a <= b]
+
+
+def _delivery_windows(o: Order, days: Sequence[int]) -> list[tuple[int, int]]:
+    spans = [(d * DAY_S, (d + 1) * DAY_S - 1) for d in days]
+    if not o.windows:
+        return _merge(spans)
+    out: list[tuple[int, int]] = []
+    for a, b in spans:
+        out.extend(_intersect([(w.start_s, w.end_s) for w in o.windows], a, b))
+    return _merge(out)
+
+
+def _merge(intervals: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    out: list[tuple[int, int]] = []
+    for a, b in sorted(intervals):
+        if out and a <= out[-1][1] + 1:
+            out[-1] = (out[-1][0], max(out[-1][1], b))
+        else:
+            out.append((a, b))
+    return out
+
+
+def _hub_windows(hub: Hub, days: Sequence[int], horizon: Horizon) -> list[tuple[int, int]]:
+    return _merge(
+        [
+            (d * DAY_S + hub.open_s, d * DAY_S + hub.close_s)
+            for d in days
+            if horizon.weekday_of(d) in hub.open_weekdays
+        ]
+    )
+
+
+def _bike_hubs(ctx: _Ctx) -> list[Hub]:
+    homes = {v.depot_id for v in ctx.problem.vehicles if v.profile is Profile.CARGO_BIKE}
+    return [ctx.hubs[h] for h in sorted(homes)]
+
+
+def _legs_for(ctx: _Ctx, o: Order, counter: Iterator[int]) -> list[_Leg] | Unassigned:
+    """The legs of an order: by bike (possibly after a van to the hub) when urban, else by van."""
+    p = ctx.params
+    if p.two_echelon and Profile.CARGO_BIKE in ctx.nets:
+        for hub in _bike_hubs(ctx):
+            near = haversine_m(
+                hub.site.location.lon, hub.site.location.lat, o.delivery.location.lon, o.delivery.location.lat
+            )
+            if near > p.bike_zone_m:
+                continue
+            pickup_near = (
+                o.pickup.id == hub.site.id
+                or haversine_m(
+                    hub.site.location.lon, hub.site.location.lat, o.pickup.location.lon, o.pickup.location.lat
+                )
+                <= p.bike_zone_m
+            )
+            if pickup_near:
+                leg = _bike_leg(ctx, o, hub, from_site=o.pickup, counter=counter)
+                if not isinstance(leg, Unassigned):
+                    return [leg]
+                continue
+            bike = _bike_leg(ctx, o, hub, from_site=hub.site, counter=counter)
+            if isinstance(bike, Unassigned):
+                continue
+            van = _van_leg(ctx, o, to_hub=hub, counter=counter)
+            if isinstance(van, Unassigned):
+                continue
+            return [van, bike]
+    if Profile.VAN not in ctx.nets:
+        return Unassigned(
+            order_id=o.id,
+            reason=UnassignedReason.NO_VEHICLE_DAY,
+            detail="no van in the fleet and no cargo bike can take it (delivery outside every bike zone)",
+        )
+    van = _van_leg(ctx, o, to_hub=None, counter=counter)
+    return van if isinstance(van, Unassigned) else [van]
+
+
+def _van_leg(ctx: _Ctx, o: Order, *, to_hub: Hub | None, counter: Iterator[int]) -> _Leg | Unassigned:
+    days = _order_days(ctx, o)
+    if to_hub is not None:
+        days = list(range(max(0, o.earliest_day - 1), days[-1] + 1)) if days else []
+        delivery, dkind, dserv = to_hub.site, StopKind.HUB_DROP, 0
+        dwin = _hub_windows(to_hub, days, ctx.problem.horizon)
+        kind = LegKind.TO_HUB
+    else:
+        delivery, dkind, dserv = o.delivery, StopKind.DELIVERY, o.service_s
+        dwin = _delivery_windows(o, days)
+        kind = LegKind.DOOR_TO_DOOR
+    pwin = [(w.start_s, w.end_s) for w in o.pickup_windows] or None
+    leg = _Leg(
+        id=next(counter),
+        order=o,
+        kind=kind,
+        profile=Profile.VAN,
+        pickup=o.pickup,
+        delivery=delivery,
+        pickup_kind=StopKind.HUB_LOAD if o.pickup_at_hub else StopKind.PICKUP,
+        delivery_kind=dkind,
+        pickup_service_s=o.pickup_service_s,
+        delivery_service_s=dserv,
+        pickup_windows=pwin,
+        delivery_windows=dwin,
+        days=days,
+        vehicles=frozenset(),
+        hub=to_hub,
+    )
+    return _screen(ctx, leg, [v for v in ctx.problem.vehicles if v.profile is Profile.VAN])
+
+
+def _bike_leg(ctx: _Ctx, o: Order, hub: Hub, *, from_site: Site, counter: Iterator[int]) -> _Leg | Unassigned:
+    days = _order_days(ctx, o)
+    via_hub = from_site.id == hub.site.id
+    leg = _Leg(
+        id=next(counter),
+        order=o,
+        kind=LegKind.FROM_HUB if via_hub else LegKind.DOOR_TO_DOOR,
+        profile=Profile.CARGO_BIKE,
+        pickup=from_site,
+        delivery=o.delivery,
+        pickup_kind=StopKind.HUB_LOAD if via_hub else StopKind.PICKUP,
+        delivery_kind=StopKind.DELIVERY,
+        pickup_service_s=0 if via_hub else o.pickup_service_s,
+        delivery_service_s=o.service_s,
+        pickup_windows=None if via_hub else ([(w.start_s, w.end_s) for w in o.pickup_windows] or None),
+        delivery_windows=_delivery_windows(o, days),
+        days=days,
+        vehicles=frozenset(),
+        hub=hub,
+    )
+    bikes = [v for v in ctx.problem.vehicles if v.profile is Profile.CARGO_BIKE and v.depot_id == hub.id]
+    return _screen(ctx, leg, bikes)
+
+
+def _screen(ctx: _Ctx, leg: _Leg, fleet: Sequence[Vehicle]) -> _Leg | Unassigned:
+    """Check the leg against each constraint alone; name the first that nobody can meet."""
+    o = leg.order
+
+    def out(reason: UnassignedReason, detail: str) -> Unassigned:
+        return Unassigned(order_id=o.id, reason=reason, detail=detail)
+
+    net = ctx.nets[leg.profile]
+    for site in (leg.pickup, leg.delivery):
+        if site.id in net.off_network:
+            return out(UnassignedReason.OFF_NETWORK, net.off_network[site.id])
+    if not fleet:
+        return out(UnassignedReason.NO_VEHICLE_DAY, f"no {leg.profile.value} in the fleet")
+    skilled = [v for v in fleet if o.skills <= v.type.skills]
+    if not skilled:
+        return out(UnassignedReason.SKILL, f"no {leg.profile.value} has skills {sorted(o.skills)}")
+    fitting = [v for v in skilled if _fits(v.type, o)]
+    if not fitting:
+        biggest = max(skilled, key=lambda v: (v.type.capacity_g, v.type.capacity_ml))
+        return out(
+            UnassignedReason.CAPACITY,
+            f"{o.weight_g} g / {o.volume_ml} ml / {o.parcels} parcels exceeds every vehicle "
+            f"(largest {biggest.type.id}: {biggest.type.capacity_g} g / {biggest.type.capacity_ml} ml / "
+            f"{biggest.type.capacity_parcels} parcels)",
+        )
+    ids = {v.id for v in fitting}
+    days = set(leg.days)
+    in_window = [vd for vd in ctx.vdays if vd.vehicle.id in ids and vd.day in days]
+    free = [vd for vd in in_window if vd.key not in ctx.locked_keys]
+    if not in_window:
+        return out(
+            UnassignedReason.NO_VEHICLE_DAY,
+            f"no fitting vehicle works on days {o.earliest_day}..{o.latest_day} of the horizon",
+        )
+    if not free:
+        return out(UnassignedReason.LOCKED_OUT, "only locked routes work inside its tier window")
+    p, d = leg.pickup.id, leg.delivery.id
+    reach = [vd for vd in free if net.ok(vd.start.site.id, p) and net.ok(p, d) and net.ok(d, vd.end.site.id)]
+    if not reach:
+        return out(
+            UnassignedReason.UNREACHABLE, f"no {leg.profile.value} route joins its hub, pickup and delivery"
+        )
+    if not leg.delivery_windows:
+        return out(UnassignedReason.TIME_WINDOW, "its delivery windows fall outside its tier's days")
+    ok = [vd for vd in reach if _alone_fits(ctx, net, leg, vd)]
+    if not ok:
+        return out(
+            UnassignedReason.TIME_WINDOW, "its windows cannot be reached within any shift of its tier's days"
+        )
+    leg.vehicles = frozenset(vd.vehicle.id for vd in ok)
+    leg.days = sorted({vd.day for vd in ok})
+    return leg
+
+
+def _earliest_in(t: int, windows: Sequence[tuple[int, int]] | None) -> int | None:
+    if windows is None:
+        return t
+    for a, b in windows:
+        if t <= b:
+            return max(t, a)
+    return None
+
+
+def _alone_fits(ctx: _Ctx, net: _Net, leg: _Leg, vd: _VDay) -> bool:
+    """Can this vehicle-day serve the leg on its own, within windows and the shift?"""
+    t = vd.window[0] + net.t(vd.start.site.id, leg.pickup.id)
+    ps = _earliest_in(max(t, leg.release_s), leg.pickup_windows)
+    if ps is None:
+        return False
+    ds = _earliest_in(ps + leg.pickup_service_s + net.t(leg.pickup.id, leg.delivery.id), leg.delivery_windows)
+    if ds is None or (ds // DAY_S not in leg.days and leg.kind is not LegKind.TO_HUB):
+        return False
+    back = ds + leg.delivery_service_s + net.t(leg.delivery.id, vd.end.site.id)
+    # the shift may start later (waiting at the depot is free): check the latest departure too
+    return back <= vd.window[1] and ds >= vd.window[0]
+
+
+# --------------------------------------------------------------------------- solving a phase
+
+
+def _solve_phase(
+    ctx: _Ctx, legs: list[_Leg], profile: Profile, strategy: str, budget_s: float, phase: str
+) -> tuple[list[_Visit], list[_Leg]]:
+    if not legs:
+        return [], []
+    vdays = [vd for vd in ctx.vdays if vd.vehicle.profile is profile and vd.key not in ctx.locked_keys]
+    if strategy == "joint":
+        return _solve(ctx, legs, vdays, budget_s, phase, initial=None)
+    return _solve_by_day(ctx, legs, vdays, budget_s, phase)
+
+
+def _solve(
+    ctx: _Ctx,
+    legs: list[_Leg],
+    vdays: list[_VDay],
+    budget_s: float,
+    phase: str,
+    *,
+    initial: Mapping[tuple[str, int, int], list[tuple[int, bool]]] | None,
+) -> tuple[list[_Visit], list[_Leg]]:
+    """Build one MatrixProblem over ``vdays`` for ``legs``, solve it, read the routes back."""
+    if not legs:
+        return [], []
+    if not vdays:
+        return [], list(legs)
+    problem, node_of, legs_nodes = _build(ctx, legs, vdays, initial)
+    t_phase = time.perf_counter()
+
+    def report(p: SolveProgress) -> None:
+        if ctx.first_solution_s is None:
+            ctx.first_solution_s = time.perf_counter() - ctx.t0
+        if ctx.progress is not None:
+            ctx.progress(replace(p, elapsed_s=t_phase - ctx.t0 + p.elapsed_s, phase=phase))
+
+    sol: MatrixSolution = solve_matrix_problem(
+        problem, params=replace(ctx.params.solve, time_limit_s=max(0.2, budget_s)), progress=report
+    )
+    ctx.solutions += sol.solutions
+    ctx.objective += sol.objective
+    ctx.statuses.append(sol.status)
+    if ctx.first_solution_s is None and sol.first_solution_s is not None:
+        ctx.first_solution_s = t_phase - ctx.t0 + sol.first_solution_s
+    visits: list[_Visit] = []
+    served: set[int] = set()
+    for k, vd in enumerate(vdays):
+        route = sol.routes[k]
+        if not route:
+            continue
+        nodes = [legs_nodes[i] for i in route]
+        served.update(leg.id for leg, _ in nodes)
+        visits.append(
+            _Visit(
+                vday=vd, nodes=nodes, times=list(sol.arrival_s[k]), start_s=sol.start_s[k], end_s=sol.end_s[k]
+            )
+        )
+    dropped = [leg for leg in legs if leg.id not in served]
+    del node_of
+    return visits, dropped
+
+
+def _build(
+    ctx: _Ctx,
+    legs: list[_Leg],
+    vdays: list[_VDay],
+    initial: Mapping[tuple[str, int, int], list[tuple[int, bool]]] | None,
+) -> tuple[MatrixProblem, dict[tuple[int, bool], int], dict[int, tuple[_Leg, bool]]]:
+    """Nodes (depots, then a pickup and a delivery per leg), matrices per vehicle type, constraints."""
+    depot_sites: list[str] = []
+    for vd in vdays:
+        for s in (vd.start.site.id, vd.end.site.id):
+            if s not in depot_sites:
+                depot_sites.append(s)
+    site_of_node = list(depot_sites)
+    node_of: dict[tuple[int, bool], int] = {}
+    legs_nodes: dict[int, tuple[_Leg, bool]] = {}
+    for leg in legs:
+        for is_p, site in ((True, leg.pickup), (False, leg.delivery)):
+            node_of[(leg.id, is_p)] = len(site_of_node)
+            legs_nodes[len(site_of_node)] = (leg, is_p)
+            site_of_node.append(site.id)
+    n = len(site_of_node)
+
+    # travel per profile, arc costs per vehicle type (money per metre + carbon price × CO2e per metre)
+    per_profile: dict[Profile, tuple[NDArray[np.int64], NDArray[np.int64]]] = {}
+    for profile in {vd.vehicle.profile for vd in vdays}:
+        net = ctx.nets[profile]
+        idx = np.array([net.index[s] for s in site_of_node], dtype=np.int64)
+        dist = net.distance_m[np.ix_(idx, idx)]
+        dur = net.duration_s[np.ix_(idx, idx)]
+        bad = ~net.reachable[np.ix_(idx, idx)]
+        if bad.any():
+            dist = np.where(bad, _BIG_M, dist)
+            dur = np.where(bad, ctx.horizon_s, dur)
+        per_profile[profile] = (dist, dur)
+    types: dict[str, int] = {}
+    distance_m: list[NDArray[np.int64]] = []
+    duration_s: list[NDArray[np.int64]] = []
+    arc_cost: list[NDArray[np.int64]] = []
+    for vd in vdays:
+        vt = vd.vehicle.type
+        if vt.id in types:
+            continue
+        types[vt.id] = len(types)
+        dist, dur = per_profile[vt.profile]
+        per_m = vt.cost_cents_per_km + carbon_millicents_per_m(
+            ctx.vfactor[vt.id], ctx.problem.carbon_price_cents_per_t
+        )
+        distance_m.append(dist)
+        duration_s.append(dur)
+        arc_cost.append(np.rint(dist * per_m).astype(np.int64))
+
+    vehicle_index = {vd.key: k for k, vd in enumerate(vdays)}
+    by_vehicle: dict[str, list[int]] = defaultdict(list)
+    for k, vd in enumerate(vdays):
+        by_vehicle[vd.vehicle.id].append(k)
+    chains: list[tuple[list[int], int]] = []
+    for v_id, ks in by_vehicle.items():
+        per_day: dict[int, list[int]] = defaultdict(list)
+        for k in ks:
+            per_day[vdays[k].day].append(k)
+        for day_ks in per_day.values():
+            if len(day_ks) > 1:
+                day_ks.sort(key=lambda k: vdays[k].trip)
+                chains.append((day_ks, vdays[day_ks[0]].vehicle.reload_s))
+        del v_id
+
+    windows: list[list[tuple[int, int]] | None] = [None] * n
+    service = [0] * n
+    demands = [[0] * n for _ in range(3)]
+    allowed: list[list[int] | None] = [None] * n
+    penalty: list[int | None] = [None] * n
+    pairs: list[tuple[int, int]] = []
+    h = ctx.horizon_s
+    for leg in legs:
+        p, d = node_of[(leg.id, True)], node_of[(leg.id, False)]
+        pairs.append((p, d))
+        pw = leg.pickup_windows
+        if leg.release_s:
+            pw = _intersect(pw or [(0, h)], leg.release_s, h)
+        windows[p] = [(a, min(b, h)) for a, b in pw] if pw else None
+        windows[d] = [(a, min(b, h)) for a, b in leg.delivery_windows]
+        service[p], service[d] = leg.pickup_service_s, leg.delivery_service_s
+        o = leg.order
+        for dim, q in enumerate((o.weight_g, o.volume_ml, o.parcels)):
+            demands[dim][p], demands[dim][d] = q, -q
+        days = set(leg.days)
+        ok = [k for k, vd in enumerate(vdays) if vd.vehicle.id in leg.vehicles and vd.day in days]
+        allowed[p] = allowed[d] = ok
+        penalty[p] = ctx.params.drop_penalty_cents * _MC
+    initial_routes = None
+    if initial is not None:
+        initial_routes = [[node_of[x] for x in initial.get(vd.key, []) if x in node_of] for vd in vdays]
+    problem = MatrixProblem(
+        distance_m=distance_m,
+        duration_s=duration_s,
+        num_vehicles=len(vdays),
+        arc_cost=arc_cost,
+        vehicle_profile=[types[vd.vehicle.type.id] for vd in vdays],
+        vehicle_start=[depot_sites.index(vd.start.site.id) for vd in vdays],
+        vehicle_end=[depot_sites.index(vd.end.site.id) for vd in vdays],
+        vehicle_window=[(vd.window[0], min(vd.window[1], h)) for vd in vdays],
+        vehicle_fixed_cost=[
+            vd.vehicle.type.fixed_cost_cents_per_day * _MC // vd.vehicle.max_trips_per_day for vd in vdays
+        ],
+        vehicle_cost_per_s=[vd.vehicle.type.cost_cents_per_hour * _MC // 3600 for vd in vdays],
+        capacities=[
+            [vd.vehicle.type.capacity_g for vd in vdays],
+            [vd.vehicle.type.capacity_ml for vd in vdays],
+            [vd.vehicle.type.capacity_parcels for vd in vdays],
+        ],
+        demands=demands,
+        time_windows=windows,
+        service_s=service,
+        pickups_deliveries=pairs,
+        allowed_vehicles=allowed,
+        drop_penalty=penalty,
+        horizon_s=h,
+        trip_chains=chains,
+        initial_routes=initial_routes,
+    )
+    del vehicle_index
+    return problem, node_of, legs_nodes
+
+
+# --------------------------------------------------------------------------- days first
+
+
+def _solve_by_day(
+    ctx: _Ctx, legs: list[_Leg], vdays: list[_VDay], budget_s: float, phase: str
+) -> tuple[list[_Visit], list[_Leg]]:
+    """Assign each leg a day, route each day, then re-offer dropped legs to their other days."""
+    t_start = time.perf_counter()
+    assignment = _assign_days(ctx, legs, vdays)
+    days = sorted(set(assignment.values()))
+    by_day: dict[int, list[_Leg]] = defaultdict(list)
+    for leg in legs:
+        by_day[assignment[leg.id]].append(leg)
+    day_vdays: dict[int, list[_VDay]] = defaultdict(list)
+    for vd in vdays:
+        day_vdays[vd.day].append(vd)
+    main_budget = budget_s * (0.8 if ctx.params.repair else 1.0)
+    visits: dict[int, list[_Visit]] = {}
+    dropped: list[_Leg] = []
+    total = max(1, len(legs))
+    for d in days:
+        day_legs = [replace(leg, days=[d]) for leg in by_day[d]]
+        v, dr = _solve(
+            ctx, day_legs, day_vdays[d], main_budget * len(day_legs) / total, f"{phase} day {d}", initial=None
+        )
+        visits[d] = v
+        dropped.extend(dr)
+    originals = {leg.id: leg for leg in legs}
+    if ctx.params.repair and dropped:
+        retry: dict[int, list[_Leg]] = defaultdict(list)
+        tried_day = {leg.id: leg.days[0] for leg in dropped}
+        still: list[_Leg] = []
+        for leg in dropped:
+            others = [d for d in originals[leg.id].days if d != tried_day[leg.id] and day_vdays.get(d)]
+            if others:
+                retry[min(others, key=lambda d: sum(len(v.nodes) for v in visits.get(d, [])))].append(leg)
+            else:
+                still.append(leg)
+        left = max(0.5, budget_s - (time.perf_counter() - t_start))
+        n_retry = max(1, sum(len(ls) for ls in retry.values()) + sum(2 * len(ls) for ls in by_day.values()))
+        for d, extra in sorted(retry.items()):
+            kept = [leg for v in visits.get(d, []) for leg, is_p in v.nodes if is_p]
+            day_legs = [replace(leg, days=[d]) for leg in [*kept, *extra]]
+            initial = {v.vday.key: [(leg.id, is_p) for leg, is_p in v.nodes] for v in visits.get(d, [])}
+            share = left * (len(day_legs) + 1) / n_retry
+            v, dr = _solve(ctx, day_legs, day_vdays[d], share, f"{phase} repair day {d}", initial=initial)
+            visits[d] = v
+            still.extend(dr)
+        dropped = still
+    return [v for d in sorted(visits) for v in visits[d]], [originals[leg.id] for leg in dropped]
+
+
+def _assign_days(ctx: _Ctx, legs: list[_Leg], vdays: list[_VDay]) -> dict[int, int]:
+    """Greedy day choice: tightest windows first; pool near neighbours; respect each day's capacity.
+
+    A day's budget is what its vehicle-days can carry (g, ml, parcels) and work (shift
+    seconds), kept at 85 % for routing slack; a leg's work is its service times plus a
+    share of the travel to reach it.
+    """
+    cap: dict[int, list[float]] = defaultdict(lambda: [0.0, 0.0, 0.0, 0.0])
+    for vd in vdays:
+        vt = vd.vehicle.type
+        c = cap[vd.day]
+        c[0] += vt.capacity_g * 0.85
+        c[1] += vt.capacity_ml * 0.85
+        c[2] += vt.capacity_parcels * 0.85
+        c[3] += (vd.window[1] - vd.window[0]) * 0.85 / vd.vehicle.max_trips_per_day
+    used: dict[int, list[float]] = defaultdict(lambda: [0.0, 0.0, 0.0, 0.0])
+    cell_count: dict[tuple[int, int, int], int] = defaultdict(int)
+    net_cache = ctx.nets
+
+    def cell(site: Site) -> tuple[int, int]:
+        # ~1.5 km cells (latitude degrees ≈ 111 km)
+        return (math.floor(site.location.lon * 50), math.floor(site.location.lat * 75))
+
+    def work(leg: _Leg) -> float:
+        net = net_cache[leg.profile]
+        hop = net.t(leg.pickup.id, leg.delivery.id) if net.ok(leg.pickup.id, leg.delivery.id) else 0
+        return leg.pickup_service_s + leg.delivery_service_s + min(hop, 1800) / 2 + 240
+
+    out: dict[int, int] = {}
+    for leg in sorted(legs, key=lambda leg: (len(leg.days), leg.days[0] if leg.days else 0, leg.id)):
+        o = leg.order
+        need = (o.weight_g, o.volume_ml, o.parcels, work(leg))
+        cx, cy = cell(leg.delivery)
+        best: tuple[float, int] | None = None
+        for d in leg.days:
+            if d not in cap:
+                continue
+            c, u = cap[d], used[d]
+            fill = max((u[i] + need[i]) / c[i] if c[i] else 1.0 for i in range(4))
+            neigh = sum(cell_count[(d, cx + dx, cy + dy)] for dx in (-1, 0, 1) for dy in (-1, 0, 1))
+            over = 1.0 if fill > 1.0 else 0.0
+            # prefer days with room; among them pool: neighbours first, then the fuller day
+            # (fewer, fuller vehicle-days); when no day has room, the least overfull one
+            score = over * 1e6 + (fill * 1e3 if over else -fill) - min(neigh, 20) * 0.1
+            if leg.kind is LegKind.TO_HUB and d >= o.latest_day:
+                score += 0.5  # leave the bike a day to deliver
+            if best is None or score < best[0]:
+                best = (score, d)
+        day = best[1] if best is not None else (leg.days[0] if leg.days else 0)
+        out[leg.id] = day
+        for i in range(4):
+            used[day][i] += need[i]
+        cell_count[(day, cx, cy)] += 1
+    return out
+
+
+# --------------------------------------------------------------------------- reasons after the solve
+
+
+def _dropped_reason(ctx: _Ctx, leg: _Leg) -> Unassigned:
+    """A leg the search left out although it passed every check alone."""
+    net = ctx.nets[leg.profile]
+    alone = []
+    for vd in ctx.vdays:
+        if vd.vehicle.id not in leg.vehicles or vd.day not in leg.days:
+            continue
+        s, p, d, e = vd.start.site.id, leg.pickup.id, leg.delivery.id, vd.end.site.id
+        metres = net.d(s, p) + net.d(p, d) + net.d(d, e)
+        vt = vd.vehicle.type
+        alone.append(vt.fixed_cost_cents_per_day + metres * vt.cost_cents_per_km // 1000)
+    cheapest = min(alone) if alone else 0
+    pen = ctx.params.drop_penalty_cents
+    what = "van leg to the hub" if leg.kind is LegKind.TO_HUB else f"{leg.profile.value} leg"
+    if cheapest > pen:
+        detail = (
+            f"{what}: serving it alone costs about {cheapest} cents, above the drop penalty of {pen} cents"
+        )
+    else:
+        detail = (
+            f"{what}: no room left in the vehicle-days of its window at a cost below the drop penalty "
+            f"of {pen} cents (alone it would cost about {cheapest} cents)"
+        )
+    return Unassigned(order_id=leg.order.id, reason=UnassignedReason.NOT_WORTH_IT, detail=detail)
+
+
+def _hub_drop_times(visits: Sequence[_Visit]) -> dict[str, int]:
+    out: dict[str, int] = {}
+    for v in visits:
+        for (leg, is_p), t in zip(v.nodes, v.times, strict=True):
+            if not is_p and leg.kind is LegKind.TO_HUB:
+                out[leg.order.id] = t + leg.delivery_service_s
+    return out
+
+
+def _without(v: _Visit, orders: set[str]) -> _Visit:
+    keep = [i for i, (leg, _) in enumerate(v.nodes) if leg.order.id not in orders]
+    return replace(v, nodes=[v.nodes[i] for i in keep], times=[v.times[i] for i in keep])
+
+
+# --------------------------------------------------------------------------- the plan
+
+
+def _assemble(
+    ctx: _Ctx,
+    orders: Mapping[str, Order],
+    locked: list[Route],
+    visits: list[_Visit],
+    unassigned: dict[str, Unassigned],
+    strategy: str,
+) -> Plan:
+    routes: list[Route] = []
+    legs: list[OrderLeg] = []
+    kinds: dict[str, dict[str, LegKind]] = {}
+    for v in visits:
+        if not v.nodes:
+            continue
+        route, kinds_of = _route(ctx, v)
+        routes.append(route)
+        kinds[route.id] = kinds_of
+    for r in locked:
+        kinds[r.id] = _locked_kinds(r)
+    all_routes = [*locked, *routes]
+    for r in all_routes:
+        legs.extend(_allocate(ctx, r, orders, kinds[r.id]))
+    # hub handling: its own element for every order that changed vehicle at a micro-hub
+    by_order: dict[str, list[OrderLeg]] = defaultdict(list)
+    for leg in legs:
+        by_order[leg.order_id].append(leg)
+    for oid, ls in by_order.items():
+        ks = {leg.kind for leg in ls}
+        if LegKind.TO_HUB in ks and LegKind.FROM_HUB in ks:
+            bike = next(leg for leg in ls if leg.kind is LegKind.FROM_HUB)
+            legs.append(
+                OrderLeg(
+                    order_id=oid,
+                    kind=LegKind.HUB_HANDLING,
+                    route_id=None,
+                    day=bike.day,
+                    footprint=hub_handling_footprint(orders[oid].parcels, table=ctx.factors),
+                )
+            )
+    # an order with a van leg to a hub but no bike leg is not served: report it (locks aside)
+    served = {leg.order_id for leg in legs if leg.kind is not LegKind.TO_HUB}
+    for oid in {leg.order_id for leg in legs} - served:
+        if oid not in unassigned:
+            unassigned[oid] = Unassigned(
+                order_id=oid,
+                reason=UnassignedReason.NOT_WORTH_IT,
+                detail="delivered to the hub, no bike leg planned",
+            )
+    status = ",".join(sorted(set(ctx.statuses))) or "NOTHING_TO_SOLVE"
+    stats = SolverStats(
+        status=status,
+        objective=ctx.objective,
+        wall_s=round(time.perf_counter() - ctx.t0, 3),
+        first_solution_s=None if ctx.first_solution_s is None else round(ctx.first_solution_s, 3),
+        solutions=ctx.solutions,
+        strategy=f"{strategy}/{ctx.params.solve.first_solution}",
+        metaheuristic=ctx.params.solve.metaheuristic,
+    )
+    all_routes.sort(key=lambda r: (r.day, r.vehicle_id, r.trip))
+    return Plan(
+        id=ctx.problem.id,
+        horizon=ctx.problem.horizon,
+        routes=tuple(all_routes),
+        legs=tuple(legs),
+        unassigned=tuple(sorted(unassigned.values(), key=lambda u: u.order_id)),
+        stats=stats,
+        carbon_price_cents_per_t=ctx.problem.carbon_price_cents_per_t,
+        currency=ctx.problem.currency,
+    )
+
+
+def _locked_kinds(r: Route) -> dict[str, LegKind]:
+    out: dict[str, LegKind] = {}
+    for s in r.stops:
+        for oid in s.order_ids:
+            if s.kind is StopKind.HUB_DROP:
+                out[oid] = LegKind.TO_HUB
+            elif s.kind is StopKind.HUB_LOAD and out.get(oid) is None:
+                out[oid] = LegKind.FROM_HUB
+            elif s.kind is StopKind.DELIVERY and oid not in out:
+                out[oid] = LegKind.DOOR_TO_DOOR
+    return out
+
+
+def _route(ctx: _Ctx, v: _Visit) -> tuple[Route, dict[str, LegKind]]:
+    vd = v.vday
+    vt = vd.vehicle.type
+    net = ctx.nets[vt.profile]
+    start_site, end_site = vd.start.site, vd.end.site
+    stops: list[Stop] = [
+        Stop(
+            kind=StopKind.START,
+            site_id=start_site.id,
+            location=start_site.location,
+            arrival_s=v.start_s,
+            departure_s=v.start_s,
+        )
+    ]
+    load = [0, 0, 0]
+    peak = [0, 0, 0]
+    prev = start_site.id
+    distance = 0
+    kinds: dict[str, LegKind] = {}
+    for (leg, is_p), t in zip(v.nodes, v.times, strict=True):
+        o = leg.order
+        site = leg.pickup if is_p else leg.delivery
+        kind = leg.pickup_kind if is_p else leg.delivery_kind
+        serv = leg.pickup_service_s if is_p else leg.delivery_service_s
+        sign = 1 if is_p else -1
+        for i, q in enumerate((o.weight_g, o.volume_ml, o.parcels)):
+            load[i] += sign * q
+            peak[i] = max(peak[i], load[i])
+        hop_m, hop_s = net.d(prev, site.id), net.t(prev, site.id)
+        distance += hop_m
+        kinds[o.id] = leg.kind
+        win = leg.pickup_windows if is_p else leg.delivery_windows
+        w = next(((a, b) for a, b in (win or []) if a <= t <= b), None)
+        last = stops[-1]
+        if hop_m == 0 and last.site_id == site.id and last.kind is kind and kind is not StopKind.START:
+            stops[-1] = replace(
+                last,
+                order_ids=(*last.order_ids, o.id),
+                departure_s=max(last.departure_s, t + serv),
+                load_g=load[0],
+                load_ml=load[1],
+                load_parcels=load[2],
+            )
+        else:
+            stops.append(
+                Stop(
+                    kind=kind,
+                    site_id=site.id,
+                    location=site.location,
+                    arrival_s=t,
+                    departure_s=t + serv,
+                    order_ids=(o.id,),
+                    window_start_s=None if w is None else w[0],
+                    window_end_s=None if w is None else w[1],
+                    load_g=load[0],
+                    load_ml=load[1],
+                    load_parcels=load[2],
+                    distance_from_prev_m=hop_m,
+                    duration_from_prev_s=hop_s,
+                )
+            )
+        prev = site.id
+    hop_m, hop_s = net.d(prev, end_site.id), net.t(prev, end_site.id)
+    distance += hop_m
+    end_s = max(v.end_s, stops[-1].departure_s + hop_s)
+    stops.append(
+        Stop(
+            kind=StopKind.END,
+            site_id=end_site.id,
+            location=end_site.location,
+            arrival_s=end_s,
+            departure_s=end_s,
+            distance_from_prev_m=hop_m,
+            duration_from_prev_s=hop_s,
+        )
+    )
+    duration = end_s - v.start_s
+    cost = (
+        vt.fixed_cost_cents_per_day // vd.vehicle.max_trips_per_day
+        + round(distance * vt.cost_cents_per_km / 1000)
+        + round(duration * vt.cost_cents_per_hour / 3600)
+    )
+    caps = (vt.capacity_g, vt.capacity_ml, vt.capacity_parcels)
+    fill = max(round(100 * p / c) for p, c in zip(peak, caps, strict=True))
+    route = Route(
+        id=f"{vd.vehicle.id}-d{vd.day}-t{vd.trip}",
+        vehicle_id=vd.vehicle.id,
+        profile=vt.profile,
+        day=vd.day,
+        stops=tuple(stops),
+        distance_m=distance,
+        duration_s=duration,
+        cost_cents=cost,
+        footprint=route_footprint(distance, ctx.vfactor[vt.id]),
+        trip=vd.trip,
+        fill_rate_pct=fill,
+    )
+    return route, kinds
+
+
+def _allocate(
+    ctx: _Ctx, r: Route, orders: Mapping[str, Order], kinds: Mapping[str, LegKind]
+) -> list[OrderLeg]:
+    """GLEC allocation of a route's emissions (and cost) to the orders it drops."""
+    vehicle = next(v for v in ctx.problem.vehicles if v.id == r.vehicle_id)
+    vt = vehicle.type
+    net = ctx.nets.get(vt.profile)
+    start = r.stops[0].site_id if r.stops else ""
+    drops: list[tuple[str, str]] = []  # (order id, drop site id)
+    for s in r.stops:
+        if s.kind in (StopKind.DELIVERY, StopKind.HUB_DROP):
+            drops.extend((oid, s.site_id) for oid in s.order_ids)
+    if not drops:
+        return []
+    peak_g = max((s.load_g for s in r.stops), default=0)
+    peak_ml = max((s.load_ml for s in r.stops), default=0)
+    by_volume = volume_binds(
+        peak_g=peak_g, peak_ml=peak_ml, capacity_g=vt.capacity_g, capacity_ml=vt.capacity_ml
+    )
+    shipments = []
+    for oid, site in drops:
+        o = orders[oid]
+        sfd = 0
+        if net is not None and start in net.index and site in net.index and net.ok(start, site):
+            sfd = net.d(start, site)
+        shipments.append(
+            Shipment(
+                order_id=oid,
+                kind=kinds.get(oid, LegKind.DOOR_TO_DOOR),
+                weight_g=o.weight_g,
+                volume_ml=o.volume_ml,
+                sfd_m=sfd,
+            )
+        )
+    fps = allocate_route(r.footprint, shipments, by_volume=by_volume)
+    weights = [max(s.volume_ml if by_volume else s.weight_g, 0) * max(s.sfd_m, 0) for s in shipments]
+    if sum(weights) == 0:
+        weights = [max(s.volume_ml if by_volume else s.weight_g, 0) for s in shipments]
+    costs = allocate_largest_remainder(r.cost_cents, weights)
+    return [
+        OrderLeg(
+            order_id=s.order_id,
+            kind=s.kind,
+            route_id=r.id,
+            day=r.day,
+            footprint=fp,
+            cost_cents=c,
+            allocation_distance_m=s.sfd_m,
+        )
+        for s, fp, c in zip(shipments, fps, costs, strict=True)
+    ]

@@ -1,21 +1,33 @@
 """The one module that imports OR-Tools: a generic matrix-based routing model.
 
-INTERFACE PINNED BY THE FOUNDATION COMMIT — the planner issue fills in
-``solve_matrix_problem``; the benchmark suite and the week planner call it.
+INTERFACE PINNED BY THE FOUNDATION COMMIT — the benchmark suite and the week planner call
+``solve_matrix_problem``.
 
 Everything is integers: travel matrices in metres and seconds per *profile*, costs
 in integer cost units chosen by the caller (the week planner uses milli-cents), demands
 per capacity dimension.  Vehicles index into the profile matrices, so a van and a cargo
 bike in one model each use their own network.
+
+The model is built in the order of the OR-Tools routing samples, one private helper per
+step: index manager, transit matrices, arc costs, time dimension, vehicle and node
+windows, capacity dimensions, pickups and deliveries, allowed vehicles, drop penalties,
+vehicle costs, trip chains, locks, search parameters, solve, extraction.
 """
 
 from __future__ import annotations
 
+import itertools
+import logging
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
+from ortools.constraint_solver import pywrapcp, routing_enums_pb2
+
+from tournee.domain.errors import Infeasible, InvalidInput
 
 __all__ = [
     "MatrixProblem",
@@ -25,12 +37,41 @@ __all__ = [
     "solve_matrix_problem",
 ]
 
+log = logging.getLogger(__name__)
+
 IntMatrix = NDArray[np.int64]
+
+_FIRST_SOLUTIONS = frozenset(routing_enums_pb2.FirstSolutionStrategy.Value.keys())
+_METAHEURISTICS = frozenset(routing_enums_pb2.LocalSearchMetaheuristic.Value.keys())
+_MAX_VALUE = 2**53  # keeps every sum OR-Tools forms far from int64 overflow
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class SolveParams:
-    """Search controls (loadable from TOML by the CLI)."""
+    """Search controls (loadable from TOML by the CLI).
+
+    Attributes
+    ----------
+    time_limit_s : float
+        Wall-clock limit of the search, seconds (> 0).
+    first_solution : str
+        Name of an OR-Tools ``FirstSolutionStrategy`` (e.g. ``"SAVINGS"``).
+    metaheuristic : str
+        Name of an OR-Tools ``LocalSearchMetaheuristic`` (e.g. ``"GUIDED_LOCAL_SEARCH"``).
+    seed : int
+        Kept for reproducibility records; the single-threaded OR-Tools routing search is
+        deterministic and takes no seed.
+    log_search : bool
+        Print OR-Tools' own search log.
+    solution_limit : int or None
+        Stop after this many accepted solutions.
+    use_iterated_local_search : bool
+        Wrap the local search in OR-Tools' iterated local search (ruin and recreate).
+    guided_local_search_lambda : float or None
+        Override of the GLS penalty coefficient (OR-Tools default 0.1).
+    progress_interval_s : float
+        Minimum seconds between two progress reports (improvements are still tracked).
+    """
 
     time_limit_s: float = 10.0
     first_solution: str = "PARALLEL_CHEAPEST_INSERTION"
@@ -38,6 +79,37 @@ class SolveParams:
     seed: int = 0
     log_search: bool = False
     solution_limit: int | None = None
+    use_iterated_local_search: bool = False
+    guided_local_search_lambda: float | None = None
+    progress_interval_s: float = 0.5
+
+    def __post_init__(self) -> None:
+        if not self.time_limit_s > 0:
+            raise InvalidInput(
+                f"solve params: time_limit_s must be > 0, got {self.time_limit_s!r}", pointer="/time_limit_s"
+            )
+        if self.first_solution not in _FIRST_SOLUTIONS:
+            raise InvalidInput(
+                f"solve params: first_solution must be one of {sorted(_FIRST_SOLUTIONS)}, "
+                f"got {self.first_solution!r}",
+                pointer="/first_solution",
+            )
+        if self.metaheuristic not in _METAHEURISTICS:
+            raise InvalidInput(
+                f"solve params: metaheuristic must be one of {sorted(_METAHEURISTICS)}, "
+                f"got {self.metaheuristic!r}",
+                pointer="/metaheuristic",
+            )
+        if self.solution_limit is not None and self.solution_limit < 1:
+            raise InvalidInput(
+                f"solve params: solution_limit must be >= 1, got {self.solution_limit!r}",
+                pointer="/solution_limit",
+            )
+        if self.progress_interval_s < 0:
+            raise InvalidInput(
+                f"solve params: progress_interval_s must be >= 0, got {self.progress_interval_s!r}",
+                pointer="/progress_interval_s",
+            )
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -56,6 +128,22 @@ class MatrixProblem:
 
     Node 0 is the default depot.  Per-node sequences have one entry per node; per-vehicle
     sequences one entry per vehicle.  ``None`` means "no constraint / defaults".
+
+    Nodes that are some vehicle's start or end are depots: they are never visited as
+    stops, and per-node drop penalties or allowed vehicles on them are ignored (their
+    time windows apply to the route starts and ends there).  Every other node is a stop:
+    visited exactly once, or dropped when it has a drop penalty.
+
+    ``demands[d][node]`` is what visiting ``node`` adds to the load of dimension ``d``
+    (the cumulated value must stay within ``[0, capacity]`` and starts at 0): positive at
+    a pickup, negative at its delivery, or positive at every stop for goods loaded at the
+    depot (then the cumul counts what has been delivered so far).
+
+    Time is absolute; a node's cumul is the time its service starts; the transit of an
+    arc is travel time plus the service time of its origin.  A pickup-and-delivery pair
+    with a drop penalty on either node is dropped as a whole, at the sum of its penalties.
+    ``trip_chains`` entries ``(vehicles, reload_s)`` make each vehicle of the list start
+    at least ``reload_s`` after the previous one ended (several trips of one bike).
     """
 
     distance_m: Sequence[IntMatrix]  # one n×n matrix per profile
@@ -97,11 +185,599 @@ class MatrixSolution:
     solutions: int
 
 
+# --------------------------------------------------------------------------- validation
+
+
+@dataclass(slots=True, kw_only=True)
+class _Data:
+    """The problem after validation: numpy matrices and plain lists, defaults filled in."""
+
+    n: int
+    num_vehicles: int
+    duration: list[IntMatrix]
+    cost: list[IntMatrix]
+    profile: list[int]
+    start: list[int]
+    end: list[int]
+    vehicle_window: list[tuple[int, int]] | None
+    fixed_cost: list[int] | None
+    cost_per_s: list[int] | None
+    capacities: list[list[int]]
+    demands: list[list[int]]
+    windows: list[list[tuple[int, int]] | None]
+    service: list[int]
+    pairs: list[tuple[int, int]]
+    allowed: list[list[int] | None]
+    penalty: list[int | None]
+    horizon: int
+    chains: list[tuple[list[int], int]]
+    initial_routes: list[list[int]] | None
+    locked: list[int]
+    depots: frozenset[int]
+    stops: list[int]
+
+
+def _bad(field_name: str, problem: str, value: Any) -> InvalidInput:
+    pointer = "/" + field_name.replace("[", "/").replace("]", "")
+    return InvalidInput(f"matrix problem: {field_name} {problem}, got {value!r}", pointer=pointer)
+
+
+def _int(field_name: str, value: Any, *, lo: int | None = 0, hi: int | None = None) -> int:
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
+        raise _bad(field_name, "must be an integer", value)
+    number = int(value)
+    if lo is not None and number < lo:
+        raise _bad(field_name, f"must be >= {lo}", number)
+    if hi is not None and number > hi:
+        raise _bad(field_name, f"must be <= {hi}", number)
+    return number
+
+
+def _seq(field_name: str, value: Any, length: int | None) -> list[Any]:
+    if isinstance(value, (str, bytes)) or not isinstance(value, (Sequence, np.ndarray)):
+        raise _bad(field_name, "must be a sequence", type(value).__name__)
+    items = list(value)
+    if length is not None and len(items) != length:
+        raise _bad(field_name, f"must have {length} entries", len(items))
+    return items
+
+
+def _matrices(field_name: str, value: Any, n: int | None) -> list[IntMatrix]:
+    out: list[IntMatrix] = []
+    for p, raw in enumerate(_seq(field_name, value, None)):
+        name = f"{field_name}[{p}]"
+        arr = np.asarray(raw)
+        if arr.ndim != 2 or arr.shape[0] != arr.shape[1]:
+            raise _bad(name, "must be a square matrix", arr.shape)
+        if n is not None and arr.shape[0] != n:
+            raise _bad(name, f"must be {n}×{n} like {field_name.split('[')[0]}[0]", arr.shape)
+        n = arr.shape[0]
+        if arr.dtype.kind not in "iu":
+            raise _bad(name, "must hold integers", str(arr.dtype))
+        arr = arr.astype(np.int64)
+        if arr.size and int(arr.min()) < 0:
+            i, j = np.unravel_index(int(arr.argmin()), arr.shape)
+            raise _bad(f"{name}[{i}][{j}]", "must be >= 0", int(arr[i, j]))
+        if arr.size and int(arr.max()) > _MAX_VALUE:
+            raise _bad(name, f"must hold values <= {_MAX_VALUE}", int(arr.max()))
+        out.append(arr)
+    return out
+
+
+def _per_vehicle(field_name: str, value: Any, v: int, default: int, *, hi: int | None = None) -> list[int]:
+    if value is None:
+        return [default] * v
+    return [_int(f"{field_name}[{k}]", x, hi=hi) for k, x in enumerate(_seq(field_name, value, v))]
+
+
+def _interval(field_name: str, value: Any, horizon: int) -> tuple[int, int]:
+    pair = _seq(field_name, value, 2)
+    lo = _int(f"{field_name}[0]", pair[0], hi=horizon)
+    hi = _int(f"{field_name}[1]", pair[1], hi=horizon)
+    if hi < lo:
+        raise _bad(field_name, "must end at or after its start", (lo, hi))
+    return lo, hi
+
+
+def _validate(problem: MatrixProblem) -> _Data:
+    v = _int("num_vehicles", problem.num_vehicles, lo=1)
+    horizon = _int("horizon_s", problem.horizon_s, lo=1, hi=_MAX_VALUE)
+    distance = _matrices("distance_m", problem.distance_m, None)
+    if not distance:
+        raise _bad("distance_m", "must hold at least one profile matrix", 0)
+    n = int(distance[0].shape[0])
+    if n < 1:
+        raise _bad("distance_m[0]", "must have at least one node (the depot)", n)
+    duration = _matrices("duration_s", problem.duration_s, n)
+    if len(duration) != len(distance):
+        raise _bad("duration_s", f"must have one matrix per profile ({len(distance)})", len(duration))
+    cost = distance if problem.arc_cost is None else _matrices("arc_cost", problem.arc_cost, n)
+    if len(cost) != len(distance):
+        raise _bad("arc_cost", f"must have one matrix per profile ({len(distance)})", len(cost))
+    profile = _per_vehicle("vehicle_profile", problem.vehicle_profile, v, 0, hi=len(distance) - 1)
+    start = _per_vehicle("vehicle_start", problem.vehicle_start, v, 0, hi=n - 1)
+    end = _per_vehicle("vehicle_end", problem.vehicle_end, v, 0, hi=n - 1)
+    depots = frozenset(start) | frozenset(end)
+    vehicle_window = None
+    if problem.vehicle_window is not None:
+        vehicle_window = [
+            _interval(f"vehicle_window[{k}]", w, horizon)
+            for k, w in enumerate(_seq("vehicle_window", problem.vehicle_window, v))
+        ]
+    fixed_cost = None
+    if problem.vehicle_fixed_cost is not None:
+        fixed_cost = _per_vehicle("vehicle_fixed_cost", problem.vehicle_fixed_cost, v, 0, hi=_MAX_VALUE)
+    cost_per_s = None
+    if problem.vehicle_cost_per_s is not None:
+        cost_per_s = _per_vehicle("vehicle_cost_per_s", problem.vehicle_cost_per_s, v, 0, hi=_MAX_VALUE)
+
+    capacities = [
+        _per_vehicle(f"capacities[{d}]", caps, v, 0, hi=_MAX_VALUE)
+        for d, caps in enumerate(_seq("capacities", problem.capacities, None))
+    ]
+    raw_demands = _seq("demands", problem.demands, len(capacities))
+    demands = [
+        [
+            _int(f"demands[{d}][{i}]", x, lo=-_MAX_VALUE, hi=_MAX_VALUE)
+            for i, x in enumerate(_seq(f"demands[{d}]", row, n))
+        ]
+        for d, row in enumerate(raw_demands)
+    ]
+
+    windows: list[list[tuple[int, int]] | None] = [None] * n
+    if problem.time_windows is not None:
+        for i, tw in enumerate(_seq("time_windows", problem.time_windows, n)):
+            if tw is None:
+                continue
+            items = _seq(f"time_windows[{i}]", tw, None)
+            if not items:
+                raise _bad(f"time_windows[{i}]", "must hold at least one interval (or be None)", [])
+            intervals = sorted(_interval(f"time_windows[{i}][{k}]", w, horizon) for k, w in enumerate(items))
+            merged = [intervals[0]]
+            for lo, hi in intervals[1:]:
+                if lo <= merged[-1][1] + 1:
+                    merged[-1] = (merged[-1][0], max(merged[-1][1], hi))
+                else:
+                    merged.append((lo, hi))
+            windows[i] = merged
+    service = _per_vehicle("service_s", problem.service_s, n, 0, hi=horizon)
+
+    pairs: list[tuple[int, int]] = []
+    paired: dict[int, int] = {}
+    for k, pd in enumerate(_seq("pickups_deliveries", problem.pickups_deliveries, None)):
+        p, d = (
+            _int(f"pickups_deliveries[{k}][{j}]", x, hi=n - 1)
+            for j, x in enumerate(_seq(f"pickups_deliveries[{k}]", pd, 2))
+        )
+        if p == d:
+            raise _bad(f"pickups_deliveries[{k}]", "must join two different nodes", (p, d))
+        for j, node in enumerate((p, d)):
+            if node in depots:
+                raise _bad(f"pickups_deliveries[{k}][{j}]", "must not be a vehicle start or end node", node)
+            if node in paired:
+                raise _bad(f"pickups_deliveries[{k}][{j}]", f"node already in pair {paired[node]}", node)
+            paired[node] = k
+        pairs.append((p, d))
+
+    allowed: list[list[int] | None] = [None] * n
+    if problem.allowed_vehicles is not None:
+        for i, av in enumerate(_seq("allowed_vehicles", problem.allowed_vehicles, n)):
+            if av is not None:
+                allowed[i] = sorted(
+                    {
+                        _int(f"allowed_vehicles[{i}][{k}]", x, hi=v - 1)
+                        for k, x in enumerate(_seq(f"allowed_vehicles[{i}]", av, None))
+                    }
+                )
+    penalty: list[int | None] = [None] * n
+    if problem.drop_penalty is not None:
+        penalty = [
+            None if x is None else _int(f"drop_penalty[{i}]", x, hi=_MAX_VALUE)
+            for i, x in enumerate(_seq("drop_penalty", problem.drop_penalty, n))
+        ]
+
+    chains: list[tuple[list[int], int]] = []
+    chained: set[int] = set()
+    for c, chain in enumerate(_seq("trip_chains", problem.trip_chains, None)):
+        vehicles_raw, reload_raw = _seq(f"trip_chains[{c}]", chain, 2)
+        vehicles = [
+            _int(f"trip_chains[{c}][0][{k}]", x, hi=v - 1)
+            for k, x in enumerate(_seq(f"trip_chains[{c}][0]", vehicles_raw, None))
+        ]
+        for k, x in enumerate(vehicles):
+            if x in chained:
+                raise _bad(f"trip_chains[{c}][0][{k}]", "vehicle already belongs to a trip chain", x)
+            chained.add(x)
+        chains.append((vehicles, _int(f"trip_chains[{c}][1]", reload_raw, hi=horizon)))
+
+    initial_routes = None
+    if problem.initial_routes is not None:
+        initial_routes = []
+        seen: dict[int, int] = {}
+        for r, route in enumerate(_seq("initial_routes", problem.initial_routes, v)):
+            nodes = [
+                _int(f"initial_routes[{r}][{k}]", x, hi=n - 1)
+                for k, x in enumerate(_seq(f"initial_routes[{r}]", route, None))
+            ]
+            for k, node in enumerate(nodes):
+                if node in depots:
+                    raise _bad(f"initial_routes[{r}][{k}]", "must not be a vehicle start or end node", node)
+                if node in seen:
+                    raise _bad(f"initial_routes[{r}][{k}]", f"node already on route {seen[node]}", node)
+                seen[node] = r
+            initial_routes.append(nodes)
+    locked = sorted(
+        {
+            _int(f"locked_vehicles[{k}]", x, hi=v - 1)
+            for k, x in enumerate(_seq("locked_vehicles", problem.locked_vehicles, None))
+        }
+    )
+    if locked and initial_routes is None:
+        raise _bad("locked_vehicles", "needs initial_routes (the routes to keep)", locked)
+
+    stops = [i for i in range(n) if i not in depots]
+    return _Data(
+        n=n,
+        num_vehicles=v,
+        duration=duration,
+        cost=cost,
+        profile=profile,
+        start=start,
+        end=end,
+        vehicle_window=vehicle_window,
+        fixed_cost=fixed_cost,
+        cost_per_s=cost_per_s,
+        capacities=capacities,
+        demands=demands,
+        windows=windows,
+        service=service,
+        pairs=pairs,
+        allowed=allowed,
+        penalty=penalty,
+        horizon=horizon,
+        chains=chains,
+        initial_routes=initial_routes,
+        locked=locked,
+        depots=depots,
+        stops=stops,
+    )
+
+
+# --------------------------------------------------------------------------- model steps
+
+
+def _index_manager(data: _Data) -> Any:
+    return pywrapcp.RoutingIndexManager(data.n, data.num_vehicles, data.start, data.end)
+
+
+def _register_matrices(routing: Any, data: _Data) -> tuple[list[int], list[int]]:
+    """One time evaluator (travel + service at the origin) and one cost evaluator per profile."""
+    service = np.asarray(data.service, dtype=np.int64)[:, None]
+    used = sorted(set(data.profile))
+    time_cbs = [-1] * len(data.duration)
+    cost_cbs = [-1] * len(data.cost)
+    for p in used:
+        time_cbs[p] = routing.RegisterTransitMatrix((data.duration[p] + service).tolist())
+        cost_cbs[p] = routing.RegisterTransitMatrix(data.cost[p].tolist())
+    return time_cbs, cost_cbs
+
+
+def _set_arc_costs(routing: Any, data: _Data, cost_cbs: list[int]) -> None:
+    if len(set(data.profile)) == 1:
+        routing.SetArcCostEvaluatorOfAllVehicles(cost_cbs[data.profile[0]])
+        return
+    for v, p in enumerate(data.profile):
+        routing.SetArcCostEvaluatorOfVehicle(cost_cbs[p], v)
+
+
+def _add_time_dimension(routing: Any, data: _Data, time_cbs: list[int]) -> Any:
+    routing.AddDimensionWithVehicleTransits(
+        [time_cbs[p] for p in data.profile],
+        data.horizon,  # waiting allowed anywhere up to the horizon
+        data.horizon,  # cumul = absolute time
+        False,  # routes may start later than 0
+        "Time",
+    )
+    return routing.GetDimensionOrDie("Time")
+
+
+def _restrict_cumul(var: Any, intervals: Sequence[tuple[int, int]]) -> None:
+    var.SetRange(intervals[0][0], intervals[-1][1])
+    for (_, prev_hi), (next_lo, _) in itertools.pairwise(intervals):
+        var.RemoveInterval(prev_hi + 1, next_lo - 1)  # the gap between two windows
+
+
+def _set_vehicle_windows(routing: Any, data: _Data, time_dim: Any) -> None:
+    for v in range(data.num_vehicles):
+        start_var = time_dim.CumulVar(routing.Start(v))
+        end_var = time_dim.CumulVar(routing.End(v))
+        if data.vehicle_window is not None:
+            lo, hi = data.vehicle_window[v]
+            start_var.SetRange(lo, hi)
+            end_var.SetRange(lo, hi)
+        if (w := data.windows[data.start[v]]) is not None:
+            _restrict_cumul(start_var, w)
+        if (w := data.windows[data.end[v]]) is not None:
+            _restrict_cumul(end_var, w)
+        # Report tight schedules: come back as early as possible, then leave as late as
+        # that return allows (no idle wait at the first stop).
+        routing.AddVariableMinimizedByFinalizer(end_var)
+        routing.AddVariableMaximizedByFinalizer(start_var)
+
+
+def _set_node_windows(manager: Any, data: _Data, time_dim: Any) -> None:
+    for node in data.stops:
+        if (w := data.windows[node]) is not None:
+            _restrict_cumul(time_dim.CumulVar(manager.NodeToIndex(node)), w)
+
+
+def _add_capacities(routing: Any, data: _Data) -> None:
+    for d, (caps, demand) in enumerate(zip(data.capacities, data.demands, strict=True)):
+        if not any(demand):
+            continue
+        cb = routing.RegisterUnaryTransitVector(demand)
+        routing.AddDimensionWithVehicleCapacity(
+            cb,
+            0,  # no slack: the load changes only at stops
+            caps,
+            True,  # every route leaves empty
+            f"Capacity{d}",
+        )
+
+
+def _add_pickups_deliveries(routing: Any, manager: Any, time_dim: Any, data: _Data) -> None:
+    solver = routing.solver()
+    for p, d in data.pairs:
+        pi, di = manager.NodeToIndex(p), manager.NodeToIndex(d)
+        routing.AddPickupAndDelivery(pi, di)
+        solver.Add(routing.VehicleVar(pi) == routing.VehicleVar(di))
+        if data.penalty[p] is None and data.penalty[d] is None:
+            # Only for pairs that must be served: on a droppable pair it would hold even when
+            # the pair is dropped and make a pair with crossed windows infeasible instead of
+            # dropped (the route order already puts the pickup first, transits being >= 0).
+            solver.Add(time_dim.CumulVar(pi) <= time_dim.CumulVar(di))
+
+
+def _restrict_vehicles(routing: Any, manager: Any, data: _Data) -> None:
+    # SetAllowedVehiclesForIndex rejects every Python argument in the 9.15 wheel; restrict
+    # the vehicle variable instead (-1 = unperformed, kept so droppable nodes stay droppable).
+    for node in data.stops:
+        if (allowed := data.allowed[node]) is not None:
+            routing.VehicleVar(manager.NodeToIndex(node)).SetValues([-1, *allowed])
+
+
+def _add_drop_penalties(routing: Any, manager: Any, data: _Data) -> None:
+    partner = dict(data.pairs) | {d: p for p, d in data.pairs}
+    solver = routing.solver()
+    for node in data.stops:
+        other = partner.get(node)
+        own = data.penalty[node]
+        if other is None:
+            if own is not None:
+                routing.AddDisjunction([manager.NodeToIndex(node)], own)
+            continue
+        if own is None and data.penalty[other] is None:
+            continue
+        routing.AddDisjunction([manager.NodeToIndex(node)], own or 0)
+        if node < other:  # the pair is performed or dropped as a whole
+            solver.Add(
+                routing.ActiveVar(manager.NodeToIndex(node)) == routing.ActiveVar(manager.NodeToIndex(other))
+            )
+
+
+def _set_vehicle_costs(routing: Any, data: _Data, time_dim: Any) -> None:
+    for v in range(data.num_vehicles):
+        if data.fixed_cost is not None and data.fixed_cost[v]:
+            routing.SetFixedCostOfVehicle(data.fixed_cost[v], v)
+        if data.cost_per_s is not None and data.cost_per_s[v]:
+            time_dim.SetSpanCostCoefficientForVehicle(data.cost_per_s[v], v)
+
+
+def _chain_trips(routing: Any, data: _Data, time_dim: Any) -> None:
+    solver = routing.solver()
+    for vehicles, reload_s in data.chains:
+        for before, after in itertools.pairwise(vehicles):
+            solver.Add(
+                time_dim.CumulVar(routing.End(before)) + reload_s <= time_dim.CumulVar(routing.Start(after))
+            )
+
+
+def _route_indices(manager: Any, data: _Data) -> list[list[int]]:
+    assert data.initial_routes is not None
+    return [[manager.NodeToIndex(node) for node in route] for route in data.initial_routes]
+
+
+def _lock_routes(routing: Any, manager: Any, data: _Data) -> None:
+    if not data.locked:
+        return
+    solver = routing.solver()
+    routes = _route_indices(manager, data)
+    for v in data.locked:
+        chain = [routing.Start(v), *routes[v], routing.End(v)]
+        for a, b in itertools.pairwise(chain):
+            solver.Add(routing.NextVar(a) == b)
+
+
+def _search_parameters(params: SolveParams) -> Any:
+    search = pywrapcp.DefaultRoutingSearchParameters()
+    search.first_solution_strategy = getattr(routing_enums_pb2.FirstSolutionStrategy, params.first_solution)
+    search.local_search_metaheuristic = getattr(
+        routing_enums_pb2.LocalSearchMetaheuristic, params.metaheuristic
+    )
+    search.time_limit.FromMilliseconds(max(1, round(params.time_limit_s * 1000)))
+    search.log_search = params.log_search
+    search.use_iterated_local_search = params.use_iterated_local_search
+    if params.solution_limit is not None:
+        search.solution_limit = params.solution_limit
+    if params.guided_local_search_lambda is not None:
+        search.guided_local_search_lambda_coefficient = params.guided_local_search_lambda
+    return search
+
+
+class _Tracker:
+    """Counts accepted solutions, keeps the best objective, reports progress (throttled)."""
+
+    def __init__(
+        self, routing: Any, t0: float, interval_s: float, progress: Callable[[SolveProgress], None] | None
+    ) -> None:
+        self.routing = routing
+        self.t0 = t0
+        self.interval_s = interval_s
+        self.progress = progress
+        self.solutions = 0
+        self.best: int | None = None
+        self.first_s: float | None = None
+        self.last_report = -float("inf")
+        self.reported_best: int | None = None
+
+    def __call__(self) -> None:
+        now = time.perf_counter()
+        self.solutions += 1
+        cost = int(self.routing.CostVar().Max())
+        if self.first_s is None:
+            self.first_s = now - self.t0
+        if self.best is None or cost < self.best:
+            self.best = cost
+        if (
+            self.progress is not None
+            and now - self.last_report >= self.interval_s
+            and self.best != self.reported_best
+        ):
+            self.last_report = now
+            self.reported_best = self.best
+            self.progress(
+                SolveProgress(elapsed_s=now - self.t0, best_objective=self.best, solutions=self.solutions)
+            )
+
+    def finish(self, objective: int) -> None:
+        if self.progress is not None:
+            elapsed = time.perf_counter() - self.t0
+            self.progress(
+                SolveProgress(
+                    elapsed_s=elapsed, best_objective=objective, solutions=self.solutions, phase="done"
+                )
+            )
+
+
+def _initial_assignment(routing: Any, manager: Any, data: _Data) -> Any:
+    if data.initial_routes is None:
+        return None
+    assignment = routing.ReadAssignmentFromRoutes(_route_indices(manager, data), True)  # ignore inactive
+    if assignment is None:
+        log.warning("initial routes are not feasible in this model; solving from scratch")
+    return assignment
+
+
+def _status_name(routing: Any) -> str:
+    return str(routing_enums_pb2.RoutingSearchStatus.Value.Name(routing.status()))
+
+
+def _extract(
+    routing: Any,
+    manager: Any,
+    data: _Data,
+    time_dim: Any,
+    solution: Any,
+    status: str,
+    tracker: _Tracker,
+    t0: float,
+) -> MatrixSolution:
+    routes, arrivals, starts, ends = [], [], [], []
+    for v in range(data.num_vehicles):
+        index = routing.Start(v)
+        starts.append(int(solution.Min(time_dim.CumulVar(index))))
+        route, arrival = [], []
+        index = solution.Value(routing.NextVar(index))
+        while not routing.IsEnd(index):
+            route.append(int(manager.IndexToNode(index)))
+            arrival.append(int(solution.Min(time_dim.CumulVar(index))))
+            index = solution.Value(routing.NextVar(index))
+        ends.append(int(solution.Min(time_dim.CumulVar(index))))
+        routes.append(tuple(route))
+        arrivals.append(tuple(arrival))
+    visited = {node for route in routes for node in route}
+    objective = int(solution.ObjectiveValue())
+    tracker.finish(objective)
+    return MatrixSolution(
+        routes=tuple(routes),
+        arrival_s=tuple(arrivals),
+        start_s=tuple(starts),
+        end_s=tuple(ends),
+        dropped=tuple(node for node in data.stops if node not in visited),
+        objective=objective,
+        status=status,
+        wall_s=time.perf_counter() - t0,
+        first_solution_s=tracker.first_s,
+        solutions=tracker.solutions,
+    )
+
+
 def solve_matrix_problem(
     problem: MatrixProblem,
     *,
     params: SolveParams = SolveParams(),
     progress: Callable[[SolveProgress], None] | None = None,
 ) -> MatrixSolution:
-    """Solve ``problem`` with OR-Tools routing (implemented by the planner issue)."""
-    raise NotImplementedError("solve_matrix_problem is implemented by the week-planner work")
+    """Solve ``problem`` with OR-Tools routing.
+
+    Parameters
+    ----------
+    problem : MatrixProblem
+        Matrices (metres, seconds, cost units), fleet and stops; validated first.
+    params : SolveParams
+        Time limit (s), first-solution strategy, metaheuristic, logging.
+    progress : callable, optional
+        Called with a :class:`SolveProgress` when the best objective improves (at most
+        once per ``params.progress_interval_s``), and once more with ``phase="done"``.
+
+    Returns
+    -------
+    MatrixSolution
+        Per vehicle the visited nodes (depots excluded), the time service starts at each
+        (s), the route start and end times (s); the dropped stops; the objective (cost
+        units, drop penalties included); OR-Tools' status name; wall time and time to the
+        first solution (s); the number of solutions the search accepted.
+
+    Raises
+    ------
+    InvalidInput
+        A field is malformed (the message names the field and index).
+    Infeasible
+        The search found no solution within the limits (the message names the status).
+    """
+    t0 = time.perf_counter()
+    data = _validate(problem)
+    manager = _index_manager(data)
+    routing = pywrapcp.RoutingModel(manager)
+    time_cbs, cost_cbs = _register_matrices(routing, data)
+    _set_arc_costs(routing, data, cost_cbs)
+    time_dim = _add_time_dimension(routing, data, time_cbs)
+    _set_vehicle_windows(routing, data, time_dim)
+    _set_node_windows(manager, data, time_dim)
+    _add_capacities(routing, data)
+    _add_pickups_deliveries(routing, manager, time_dim, data)
+    _restrict_vehicles(routing, manager, data)
+    _add_drop_penalties(routing, manager, data)
+    _set_vehicle_costs(routing, data, time_dim)
+    _chain_trips(routing, data, time_dim)
+    _lock_routes(routing, manager, data)
+    search = _search_parameters(params)
+    tracker = _Tracker(routing, t0, params.progress_interval_s, progress)
+    routing.AddAtSolutionCallback(tracker)
+    routing.CloseModelWithParameters(search)
+    log.info(
+        "model built: %d nodes, %d vehicles in %.2f s", data.n, data.num_vehicles, time.perf_counter() - t0
+    )
+
+    initial = _initial_assignment(routing, manager, data)
+    if initial is not None:
+        solution = routing.SolveFromAssignmentWithParameters(initial, search)
+    else:
+        solution = routing.SolveWithParameters(search)
+    status = _status_name(routing)
+    if solution is None:
+        raise Infeasible(f"matrix problem: no solution found (OR-Tools status {status})")
+    log.info(
+        "solved: status %s, objective %d, %d solutions", status, solution.ObjectiveValue(), tracker.solutions
+    )
+    return _extract(routing, manager, data, time_dim, solution, status, tracker, t0)

@@ -1,0 +1,116 @@
+"""The solver suite's integer scaling, instance selection and report (no peer solver needed)."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from benchmarks.instances import instance_paths, parse_instance
+from benchmarks.solver import add_arguments, integer_problem, render, select_paths, summarise
+
+
+def test_integer_travel_never_undershoots_the_real_distance(shared_benchmarks: Path) -> None:
+    ip = integer_problem(parse_instance(shared_benchmarks / "solomon" / "R101.txt"))
+    assert np.all(ip.travel >= 1000 * ip.dist - 1e-6)
+    assert np.all(ip.travel - 1000 * ip.dist < 1)
+    assert np.all(np.abs(ip.cost - 1000 * ip.dist) <= 0.5)
+    assert ip.due is not None
+    assert ip.due[0] == 230_000
+    assert ip.fixed_cost == 0
+
+
+def test_hierarchical_objective_charges_more_per_vehicle_than_any_sensible_total(
+    shared_benchmarks: Path,
+) -> None:
+    ip = integer_problem(parse_instance(shared_benchmarks / "solomon" / "C101.txt"), objective="hierarchical")
+    assert ip.fixed_cost >= 2 * ip.cost[0, 1:].sum()
+
+
+def test_unknown_objective_is_refused(shared_benchmarks: Path) -> None:
+    with pytest.raises(ValueError, match="objective"):
+        integer_problem(parse_instance(shared_benchmarks / "solomon" / "C101.txt"), objective="speed")
+
+
+def test_per_class_takes_the_first_of_each_class_then_limit(shared_benchmarks: Path) -> None:
+    paths = instance_paths(shared_benchmarks, "solomon")
+    chosen = [p.stem for p in select_paths(paths, names=None, per_class=2, limit=None)]
+    assert chosen == [
+        "C101",
+        "C102",
+        "C201",
+        "C202",
+        "R101",
+        "R102",
+        "R201",
+        "R202",
+        "RC101",
+        "RC102",
+        "RC201",
+        "RC202",
+    ]
+    assert len(select_paths(paths, names=None, per_class=2, limit=3)) == 3
+    assert [p.stem for p in select_paths(paths, names=["r201", "C101"], per_class=None, limit=None)] == [
+        "R201",
+        "C101",
+    ]
+    with pytest.raises(SystemExit, match="unknown instances"):
+        select_paths(paths, names=["Z999"], per_class=None, limit=None)
+
+
+def test_cli_options_parse_with_their_defaults() -> None:
+    parser = argparse.ArgumentParser()
+    add_arguments(parser)
+    args = parser.parse_args(["--set", "lilim", "--time-limit", "5"])
+    assert (args.set_name, args.time_limit, args.objective, args.solvers) == (
+        "lilim",
+        5.0,
+        "distance",
+        ["tournee", "pyvrp", "vroom"],
+    )
+
+
+def test_ratios_skip_infeasible_runs_and_the_report_shows_them() -> None:
+    def run(distance: float, feasible: bool = True) -> dict[str, object]:
+        return {
+            "distance": distance,
+            "vehicles": 3,
+            "feasible": feasible,
+            "gap_pct": 1.0,
+            "first_solution_s": 0.1,
+            "wall_s": 1.0,
+        }
+
+    entries = [
+        {
+            "instance": "A1",
+            "class": "A",
+            "bks": {"vehicles": 3, "distance": 99.0, "convention": "hierarchical"},
+            "solvers": {"tournee": run(101), "pyvrp": run(100), "vroom": run(50, feasible=False)},
+            "cost_ratio_vs_pyvrp": 1.01,
+            "cost_ratio_vs_vroom": None,
+        }
+    ]
+    summary = summarise(entries, ["tournee", "pyvrp", "vroom"])
+    assert summary["ratios"]["pyvrp"]["mean"] == pytest.approx(1.01)
+    assert summary["ratios"]["vroom"]["compared"] == 0
+    assert summary["solvers"]["vroom"]["feasible"] == 0
+    text = render(
+        {
+            "set": "x",
+            "time_limit_s": 1.0,
+            "objective": "distance",
+            "command": "python -m benchmarks solver --set x",
+            "date_utc": "2026-01-01 00:00",
+            "machine": "test",
+            "versions": {},
+            "total_wall_s": 3.0,
+            "solvers": ["tournee", "pyvrp", "vroom"],
+            "instances": entries,
+            "summary": summary,
+        }
+    )
+    assert "**infeasible**" in text
+    assert "| cost_ratio_vs_pyvrp | 1.0100 |" in text

@@ -396,3 +396,110 @@ def test_every_solution_keeps_every_promise(
         return
     assert_feasible(problem, sol)
     assert sol.objective == routed_cost(problem, sol)
+
+
+@pytest.fixture
+def bike_trips() -> MatrixProblem:
+    """One cargo bike (capacity 3) doing two trips from its hub (vehicles 0 and 1), 6 parcels."""
+    xy = np.vstack([[50.0, 50.0], random_points(6, 13)])
+    d = euclidean(xy)
+    return MatrixProblem(
+        distance_m=[d],
+        duration_s=[d],
+        num_vehicles=2,
+        capacities=[[3, 3]],
+        demands=[[0] + [1] * 6],
+        service_s=[0] + [30] * 6,
+        trip_chains=[([0, 1], 600)],
+        horizon_s=10_000,
+    )
+
+
+def test_second_trip_starts_after_the_first_ends_plus_reload(bike_trips: MatrixProblem) -> None:
+    sol = solve_matrix_problem(bike_trips, params=FAST)
+    assert_feasible(bike_trips, sol)
+    assert all(len(route) == 3 for route in sol.routes)
+    assert sol.start_s[1] >= sol.end_s[0] + 600
+
+
+def test_locked_vehicle_keeps_its_route_unchanged_while_others_are_replanned(vrptw: MatrixProblem) -> None:
+    first = solve_matrix_problem(vrptw, params=FAST)
+    locked = next(v for v, route in enumerate(first.routes) if len(route) >= 2)
+    reversed_ok = [list(route) for route in first.routes]
+    problem = MatrixProblem(**{**_fields(vrptw), "initial_routes": reversed_ok, "locked_vehicles": [locked]})
+    sol = solve_matrix_problem(problem, params=FAST)
+    assert_feasible(problem, sol)
+    assert sol.routes[locked] == first.routes[locked]
+
+
+def test_locked_route_is_kept_even_when_a_better_order_exists() -> None:
+    """The locked route zig-zags; re-planning must not straighten it nor add stops to it."""
+    xy = np.array([[0.0, 0.0], [10.0, 0.0], [20.0, 0.0], [30.0, 0.0], [15.0, 1.0]])
+    d = euclidean(xy)
+    problem = MatrixProblem(
+        distance_m=[d],
+        duration_s=[d],
+        num_vehicles=2,
+        initial_routes=[[3, 1, 2], []],
+        locked_vehicles=[0],
+    )
+    sol = solve_matrix_problem(problem, params=FAST)
+    assert sol.routes == ((3, 1, 2), (4,))
+
+
+def test_locking_an_infeasible_route_is_infeasible() -> None:
+    d = np.array([[0, 10, 10], [10, 0, 10], [10, 10, 0]], dtype=np.int64)
+    problem = MatrixProblem(
+        distance_m=[d],
+        duration_s=[d],
+        num_vehicles=2,
+        time_windows=[None, [(0, 10)], [(0, 10)]],
+        initial_routes=[[1, 2], []],  # node 2 is reached at 20 s, after its window
+        locked_vehicles=[0],
+    )
+    with pytest.raises(Infeasible, match="ROUTING_"):
+        solve_matrix_problem(problem, params=FAST)
+
+
+def test_warm_start_never_ends_worse_than_the_routes_it_starts_from(vrptw: MatrixProblem) -> None:
+    seed = solve_matrix_problem(vrptw, params=SolveParams(time_limit_s=0.3, solution_limit=1))
+    problem = MatrixProblem(**{**_fields(vrptw), "initial_routes": [list(r) for r in seed.routes]})
+    progress: list[int] = []
+    sol = solve_matrix_problem(
+        problem,
+        params=SolveParams(time_limit_s=0.2, progress_interval_s=0),
+        progress=lambda p: progress.append(p.best_objective),
+    )
+    assert_feasible(problem, sol)
+    assert progress[0] == routed_cost(vrptw, seed)  # the search starts from the given routes
+    assert sol.objective <= routed_cost(vrptw, seed)
+
+
+def test_infeasible_warm_start_falls_back_to_a_fresh_solve() -> None:
+    d = np.array([[0, 10, 10], [10, 0, 10], [10, 10, 0]], dtype=np.int64)
+    problem = MatrixProblem(
+        distance_m=[d],
+        duration_s=[d],
+        num_vehicles=2,
+        time_windows=[None, [(0, 10)], [(0, 10)]],
+        initial_routes=[[1, 2], []],
+    )
+    sol = solve_matrix_problem(problem, params=FAST)
+    assert_feasible(problem, sol)
+    assert sorted(sol.routes) == [(1,), (2,)]
+
+
+def test_progress_reports_an_improving_objective_and_ends_with_the_result(vrptw: MatrixProblem) -> None:
+    reports = []
+    sol = solve_matrix_problem(
+        vrptw, params=SolveParams(time_limit_s=0.5, progress_interval_s=0.05), progress=reports.append
+    )
+    assert len(reports) >= 2
+    assert reports[-1].phase == "done"
+    assert reports[-1].best_objective == sol.objective
+    assert reports[-1].solutions == sol.solutions
+    bests = [r.best_objective for r in reports]
+    assert bests == sorted(bests, reverse=True)
+    elapsed = [r.elapsed_s for r in reports]
+    assert elapsed == sorted(elapsed)
+    assert all(r.phase == "search" for r in reports[:-1])

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from benchmarks.instances import instance_paths, parse_instance
-from benchmarks.solver import add_arguments, integer_problem, render, select_paths, summarise
+from benchmarks.solver import add_arguments, integer_problem, render, run, select_paths, summarise
 
 
 def test_integer_travel_never_undershoots_the_real_distance(shared_benchmarks: Path) -> None:
@@ -114,3 +114,35 @@ def test_ratios_skip_infeasible_runs_and_the_report_shows_them() -> None:
     )
     assert "**infeasible**" in text
     assert "| cost_ratio_vs_pyvrp | 1.0100 |" in text
+
+
+def _args(data: Path, **overrides: object) -> argparse.Namespace:
+    parser = argparse.ArgumentParser()
+    add_arguments(parser)
+    args = parser.parse_args(["--set", "solomon", "--data", str(data), "--quiet"])
+    for key, value in overrides.items():
+        setattr(args, key, value)
+    return args
+
+
+def test_suite_runs_tournee_on_c101_and_rechecks_its_solution(shared_benchmarks: Path) -> None:
+    result = run(_args(shared_benchmarks, instances=["C101"], time_limit=1.0, solvers=["tournee"]))
+    (entry,) = result["instances"]
+    tournee = entry["solvers"]["tournee"]
+    assert "error" not in tournee, tournee
+    assert tournee["feasible"], tournee.get("violations")
+    assert tournee["vehicles"] >= 10
+    assert tournee["gap_pct"] >= -1e-6  # C101's BKS is optimal
+    assert "C101" in render(result)
+
+
+@pytest.mark.parametrize("peer", ["pyvrp", "vroom"])
+def test_peer_adapter_solves_a_pickup_and_delivery_instance_feasibly(
+    shared_benchmarks: Path, peer: str
+) -> None:
+    pytest.importorskip(peer)
+    args = _args(shared_benchmarks, set_name="lilim", instances=["lc101"], time_limit=0.5, solvers=[peer])
+    (entry,) = run(args)["instances"]
+    outcome = entry["solvers"][peer]
+    assert outcome["feasible"], outcome
+    assert outcome["distance"] >= 828.93

@@ -1,0 +1,124 @@
+"""Plan jobs run in worker threads, never in ``async def``; progress is written to the job row.
+
+A job is a callable ``work(report)`` returning the id of what it produced; ``report``
+updates the job's phase, elapsed time and best objective (throttled to a few writes a
+second).  OR-Tools releases the GIL while it searches, so the API keeps answering.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from tournee.api.db import models as m
+from tournee.domain import TourneeError
+
+__all__ = ["JobRunner", "Progress", "Report"]
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Progress:
+    """A progress update: the phase, and the best objective found so far (if any)."""
+
+    phase: str
+    best_objective: int | None = None
+
+
+Report = Callable[[Progress], None]
+
+
+class JobRunner:
+    """A small pool of worker threads that run plan jobs and record their progress."""
+
+    def __init__(
+        self, make_session: sessionmaker[Session], *, workers: int = 1, min_interval_s: float = 0.25
+    ) -> None:
+        self._make_session = make_session
+        self._pool = ThreadPoolExecutor(max_workers=max(1, workers), thread_name_prefix="tournee-plan")
+        self._futures: dict[str, Future[None]] = {}
+        self._lock = threading.Lock()
+        self._min_interval_s = min_interval_s
+
+    def submit(self, job_id: str, work: Callable[[Report], str]) -> None:
+        """Queue ``work`` for the job row ``job_id`` (already committed, status ``queued``)."""
+        future = self._pool.submit(self._run, job_id, work)
+        with self._lock:
+            self._futures[job_id] = future
+
+    def wait(self, job_id: str, timeout_s: float | None = None) -> None:
+        """Block until the job has finished (tests and the CLI)."""
+        with self._lock:
+            future = self._futures.get(job_id)
+        if future is not None:
+            future.result(timeout=timeout_s)
+
+    def shutdown(self) -> None:
+        """Stop accepting jobs and wait for the running ones."""
+        self._pool.shutdown(wait=True, cancel_futures=True)
+
+    def _update(self, job_id: str, **fields: object) -> None:
+        with self._make_session() as session:
+            job = session.get(m.PlanJob, job_id)
+            if job is None:
+                return
+            for key, value in fields.items():
+                setattr(job, key, value)
+            session.commit()
+
+    def _run(self, job_id: str, work: Callable[[Report], str]) -> None:
+        t0 = time.perf_counter()
+        last = [0.0]
+        best: list[int | None] = [None]
+
+        def report(progress: Progress) -> None:
+            now = time.perf_counter()
+            if progress.best_objective is not None and (best[0] is None or progress.best_objective < best[0]):
+                best[0] = progress.best_objective
+            if now - last[0] < self._min_interval_s:
+                return
+            last[0] = now
+            self._update(
+                job_id, phase=progress.phase[:40], elapsed_s=round(now - t0, 3), best_objective=best[0]
+            )
+
+        self._update(job_id, status="running", phase="starting")
+        try:
+            result_id = work(report)
+        except TourneeError as exc:
+            log.info("plan job %s failed: %s", job_id, exc.message)
+            self._update(
+                job_id,
+                status="failed",
+                phase="failed",
+                error=exc.message,
+                elapsed_s=round(time.perf_counter() - t0, 3),
+            )
+        except Exception:
+            log.exception("plan job %s crashed", job_id)
+            self._update(
+                job_id,
+                status="failed",
+                phase="failed",
+                error="internal error (logged on the server)",
+                elapsed_s=round(time.perf_counter() - t0, 3),
+            )
+        else:
+            self._update(
+                job_id,
+                status="done",
+                phase="done",
+                plan_id=result_id,
+                best_objective=best[0],
+                elapsed_s=round(time.perf_counter() - t0, 3),
+            )
+        finally:
+            with self._lock:
+                self._futures.pop(job_id, None)

@@ -1,0 +1,88 @@
+"""The FastAPI application factory: ``create_app(settings)``."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import APIRouter, FastAPI
+
+from tournee import __version__
+from tournee.api.app.errors import PROBLEM_RESPONSES, install_error_handlers
+from tournee.api.app.limits import BodySizeLimit
+from tournee.api.app.routers import (
+    customers,
+    hubs,
+    merchants,
+    orders,
+    standing_orders,
+    tariff,
+    tenants,
+    vehicles,
+)
+from tournee.api.db import make_engine, make_sessionmaker, upgrade
+from tournee.api.settings import Settings
+
+__all__ = ["API_PREFIX", "create_app"]
+
+log = logging.getLogger(__name__)
+
+API_PREFIX = "/v1"
+
+
+def _api_router() -> APIRouter:
+    api = APIRouter(prefix=API_PREFIX, responses=PROBLEM_RESPONSES)
+    api.include_router(tenants.router)
+    api.include_router(merchants.router)
+    api.include_router(customers.router)
+    api.include_router(hubs.hubs)
+    api.include_router(hubs.relay_points)
+    api.include_router(vehicles.router)
+    api.include_router(tariff.router)
+    api.include_router(orders.router)
+    api.include_router(standing_orders.router)
+    return api
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    """Build the API for ``settings`` (default: from the ``TOURNEE_*`` environment).
+
+    The database is migrated to the newest schema when the app is created (unless
+    ``migrate_on_startup`` is off), so a fresh SQLite file works at once.
+    """
+    settings = settings or Settings.from_env()
+    engine = make_engine(settings.effective_database_url)
+    if settings.migrate_on_startup:
+        upgrade(engine)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        yield
+        app.state.jobs.shutdown()
+        engine.dispose()
+
+    app = FastAPI(
+        title="Tournée API",
+        version=__version__,
+        summary="Low-carbon last-mile delivery for local commerce: orders, quotes, plans, route sheets.",
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    app.state.engine = engine
+    app.state.sessionmaker = make_sessionmaker(engine)
+    from tournee.api.app.jobs import JobRunner
+
+    app.state.jobs = JobRunner(app.state.sessionmaker, workers=settings.plan_workers)
+    install_error_handlers(app)
+    app.include_router(_api_router())
+
+    @app.get(API_PREFIX + "/health", tags=["meta"])
+    def health() -> dict[str, str]:
+        """Liveness probe (no authentication)."""
+        return {"status": "ok", "version": __version__}
+
+    app.add_middleware(
+        BodySizeLimit, max_body_bytes=settings.max_body_bytes, max_csv_bytes=settings.max_csv_bytes
+    )
+    return app

@@ -80,6 +80,7 @@ class OrderInfo:
     reference: str = ""
     customer_name: str = ""
     phone: str = ""
+    address: str = ""
     items: str = ""
     notes: str = ""
     collect_cents: int = 0
@@ -195,9 +196,10 @@ def sheet_rows(route: Route, ctx: SheetContext) -> list[SheetRow]:
             phone = _join([i.phone for i in infos] + [site.phone])
             items = _join([i.items for i in infos])
             notes = _join([site.notes] + [i.notes for i in infos])
+            address = site.address or _join([i.address for i in infos])
         else:
             # At a shop or a hub: the place's name and phone; the orders are listed by reference.
-            name, phone, notes = site.name, site.phone, site.notes
+            name, phone, notes, address = site.name, site.phone, site.notes, site.address
             items = _join([i.items for i in infos]) if len(infos) == 1 else ""
         if len(refs) > _MAX_REFS:
             refs = [*refs[: _MAX_REFS - 1], f"… (+{len(refs) - _MAX_REFS + 1})"]
@@ -210,7 +212,7 @@ def sheet_rows(route: Route, ctx: SheetContext) -> list[SheetRow]:
                 window_start_s=stop.window_start_s,
                 window_end_s=stop.window_end_s,
                 name=name or stop.site_id,
-                address=site.address,
+                address=address,
                 phone=phone,
                 door_code=site.door_code,
                 notes=notes,

@@ -519,8 +519,8 @@ def _context(
             if horizon.weekday_of(day) not in v.working_weekdays:
                 continue
             window = (day * DAY_S + v.shift_start_s, day * DAY_S + v.shift_end_s)
-            for trip in range(v.max_trips_per_day):
-                vdays.append(_VDay(vehicle=v, day=day, trip=trip, start=start, end=end, window=window))
+            # several trips a day are hub revisits inside one vehicle-day (see _build)
+            vdays.append(_VDay(vehicle=v, day=day, trip=0, start=start, end=end, window=window))
     return _Ctx(
         problem=problem,
         params=params,
@@ -787,7 +787,20 @@ def _solve(
         return [], []
     if not vdays:
         return [], list(legs)
-    problem, node_of, legs_nodes = _build(ctx, legs, vdays, initial)
+    # legs no vehicle-day here can take (day, or window outside every shift) are dropped up front
+    leg_windows = {}
+    doable: list[_Leg] = []
+    for leg in legs:
+        allowed = _allowed_vdays(leg, vdays)
+        if not allowed:
+            continue
+        pw, dw = _node_windows(ctx, leg, vdays, allowed)
+        if dw and (pw is None or pw):
+            leg_windows[leg.id] = (pw, dw)
+            doable.append(leg)
+    if not doable:
+        return [], list(legs)
+    problem, node_of, legs_nodes = _build(ctx, doable, vdays, initial, leg_windows)
     t_phase = time.perf_counter()
 
     def report(p: SolveProgress) -> None:
@@ -822,11 +835,85 @@ def _solve(
     return visits, dropped
 
 
+def _with_reloads(
+    ctx: _Ctx,
+    vt: VehicleType,
+    dur: NDArray[np.int64],
+    site_of_node: Sequence[str],
+    legs: Sequence[_Leg],
+    node_of: Mapping[tuple[int, bool], int],
+    vdays: Sequence[_VDay],
+) -> NDArray[np.int64]:
+    """Add the reload time to every arc that brings a bike back to load at its hub.
+
+    Several trips a day are hub revisits inside one vehicle-day: a bike coming back from
+    a delivery to a hub-load node pays ``reload_s``; a bike allowed one trip a day cannot
+    come back at all (the arc takes the whole horizon).
+    """
+    if vt.profile is not Profile.CARGO_BIKE:
+        return dur
+    mine = [vd.vehicle for vd in vdays if vd.vehicle.type.id == vt.id]
+    trips = max(v.max_trips_per_day for v in mine)
+    reload_s = max(v.reload_s for v in mine) if trips > 1 else ctx.horizon_s
+    loads: dict[str, list[int]] = defaultdict(list)
+    for leg in legs:
+        if leg.pickup_kind is StopKind.HUB_LOAD and leg.profile is Profile.CARGO_BIKE:
+            loads[leg.pickup.id].append(node_of[(leg.id, True)])
+    if not loads or reload_s == 0:
+        return dur
+    out = dur.copy()
+    sites = np.array(site_of_node, dtype=object)
+    for hub_site, nodes in loads.items():
+        away = np.flatnonzero(sites != hub_site)
+        out[np.ix_(away, np.array(nodes))] += reload_s
+    return out
+
+
+def _allowed_vdays(leg: _Leg, vdays: Sequence[_VDay]) -> list[int]:
+    days = set(leg.days)
+    return [k for k, vd in enumerate(vdays) if vd.vehicle.id in leg.vehicles and vd.day in days]
+
+
+def _prune(windows: Sequence[tuple[int, int]], duty: Sequence[tuple[int, int]]) -> list[tuple[int, int]]:
+    """Keep the parts of ``windows`` some vehicle is on duty for, and close gaps nobody works in.
+
+    A node's service time always lies inside its vehicle's working window, so joining two
+    windows across a gap where no allowed vehicle works changes nothing, and spares the
+    solver a costly hole in the time variable's domain.
+    """
+    parts: list[tuple[int, int]] = []
+    for a, b in duty:
+        parts.extend(_intersect(windows, a, b))
+    parts = _merge(parts)
+    out: list[tuple[int, int]] = []
+    for a, b in parts:
+        if out:
+            gap_lo, gap_hi = out[-1][1] + 1, a - 1
+            if not any(lo <= gap_hi and hi >= gap_lo for lo, hi in duty):
+                out[-1] = (out[-1][0], b)
+                continue
+        out.append((a, b))
+    return out
+
+
+def _node_windows(
+    ctx: _Ctx, leg: _Leg, vdays: Sequence[_VDay], allowed: Sequence[int]
+) -> tuple[list[tuple[int, int]] | None, list[tuple[int, int]]]:
+    h = ctx.horizon_s
+    duty = _merge([(vdays[k].window[0], min(vdays[k].window[1], h)) for k in allowed])
+    pw: list[tuple[int, int]] | None = leg.pickup_windows
+    if leg.release_s:
+        pw = _intersect(pw or [(0, h)], leg.release_s, h)
+    pickup = None if pw is None else _prune(pw, duty)
+    return pickup, _prune(leg.delivery_windows, duty)
+
+
 def _build(
     ctx: _Ctx,
     legs: list[_Leg],
     vdays: list[_VDay],
     initial: Mapping[tuple[str, int, int], list[tuple[int, bool]]] | None,
+    leg_windows: Mapping[int, tuple[list[tuple[int, int]] | None, list[tuple[int, int]]]],
 ) -> tuple[MatrixProblem, dict[tuple[int, bool], int], dict[int, tuple[_Leg, bool]]]:
     """Nodes (depots, then a pickup and a delivery per leg), matrices per vehicle type, constraints."""
     depot_sites: list[str] = []
@@ -870,23 +957,8 @@ def _build(
             ctx.vfactor[vt.id], ctx.problem.carbon_price_cents_per_t
         )
         distance_m.append(dist)
-        duration_s.append(dur)
+        duration_s.append(_with_reloads(ctx, vt, dur, site_of_node, legs, node_of, vdays))
         arc_cost.append(np.rint(dist * per_m).astype(np.int64))
-
-    vehicle_index = {vd.key: k for k, vd in enumerate(vdays)}
-    by_vehicle: dict[str, list[int]] = defaultdict(list)
-    for k, vd in enumerate(vdays):
-        by_vehicle[vd.vehicle.id].append(k)
-    chains: list[tuple[list[int], int]] = []
-    for v_id, ks in by_vehicle.items():
-        per_day: dict[int, list[int]] = defaultdict(list)
-        for k in ks:
-            per_day[vdays[k].day].append(k)
-        for day_ks in per_day.values():
-            if len(day_ks) > 1:
-                day_ks.sort(key=lambda k: vdays[k].trip)
-                chains.append((day_ks, vdays[day_ks[0]].vehicle.reload_s))
-        del v_id
 
     windows: list[list[tuple[int, int]] | None] = [None] * n
     service = [0] * n
@@ -898,18 +970,12 @@ def _build(
     for leg in legs:
         p, d = node_of[(leg.id, True)], node_of[(leg.id, False)]
         pairs.append((p, d))
-        pw = leg.pickup_windows
-        if leg.release_s:
-            pw = _intersect(pw or [(0, h)], leg.release_s, h)
-        windows[p] = [(a, min(b, h)) for a, b in pw] if pw else None
-        windows[d] = [(a, min(b, h)) for a, b in leg.delivery_windows]
+        windows[p], windows[d] = leg_windows[leg.id]
         service[p], service[d] = leg.pickup_service_s, leg.delivery_service_s
         o = leg.order
         for dim, q in enumerate((o.weight_g, o.volume_ml, o.parcels)):
             demands[dim][p], demands[dim][d] = q, -q
-        days = set(leg.days)
-        ok = [k for k, vd in enumerate(vdays) if vd.vehicle.id in leg.vehicles and vd.day in days]
-        allowed[p] = allowed[d] = ok
+        allowed[p] = allowed[d] = _allowed_vdays(leg, vdays)
         penalty[p] = ctx.params.drop_penalty_cents * _MC
     initial_routes = None
     if initial is not None:
@@ -923,9 +989,7 @@ def _build(
         vehicle_start=[depot_sites.index(vd.start.site.id) for vd in vdays],
         vehicle_end=[depot_sites.index(vd.end.site.id) for vd in vdays],
         vehicle_window=[(vd.window[0], min(vd.window[1], h)) for vd in vdays],
-        vehicle_fixed_cost=[
-            vd.vehicle.type.fixed_cost_cents_per_day * _MC // vd.vehicle.max_trips_per_day for vd in vdays
-        ],
+        vehicle_fixed_cost=[vd.vehicle.type.fixed_cost_cents_per_day * _MC for vd in vdays],
         vehicle_cost_per_s=[vd.vehicle.type.cost_cents_per_hour * _MC // 3600 for vd in vdays],
         capacities=[
             [vd.vehicle.type.capacity_g for vd in vdays],
@@ -939,10 +1003,8 @@ def _build(
         allowed_vehicles=allowed,
         drop_penalty=penalty,
         horizon_s=h,
-        trip_chains=chains,
         initial_routes=initial_routes,
     )
-    del vehicle_index
     return problem, node_of, legs_nodes
 
 
@@ -1012,7 +1074,7 @@ def _assign_days(ctx: _Ctx, legs: list[_Leg], vdays: list[_VDay]) -> dict[int, i
         c[0] += vt.capacity_g * 0.85
         c[1] += vt.capacity_ml * 0.85
         c[2] += vt.capacity_parcels * 0.85
-        c[3] += (vd.window[1] - vd.window[0]) * 0.85 / vd.vehicle.max_trips_per_day
+        c[3] += (vd.window[1] - vd.window[0]) * 0.85
     used: dict[int, list[float]] = defaultdict(lambda: [0.0, 0.0, 0.0, 0.0])
     cell_count: dict[tuple[int, int, int], int] = defaultdict(int)
     net_cache = ctx.nets
@@ -1114,9 +1176,10 @@ def _assemble(
     for v in visits:
         if not v.nodes:
             continue
-        route, kinds_of = _route(ctx, v)
-        routes.append(route)
-        kinds[route.id] = kinds_of
+        trip_routes, kinds_of = _route(ctx, v)
+        routes.extend(trip_routes)
+        for r in trip_routes:
+            kinds[r.id] = kinds_of
     for r in locked:
         kinds[r.id] = _locked_kinds(r)
     all_routes = [*locked, *routes]
@@ -1184,104 +1247,140 @@ def _locked_kinds(r: Route) -> dict[str, LegKind]:
     return out
 
 
-def _route(ctx: _Ctx, v: _Visit) -> tuple[Route, dict[str, LegKind]]:
+def _trips(v: _Visit) -> list[list[tuple[_Leg, bool, int]]]:
+    """Cut a vehicle-day into trips: a new trip starts when it comes back empty to load at its hub."""
+    trips: list[list[tuple[_Leg, bool, int]]] = [[]]
+    hub = v.vday.start.site.id
+    aboard: set[int] = set()
+    for (leg, is_p), t in zip(v.nodes, v.times, strict=True):
+        cur = trips[-1]
+        reload = is_p and leg.pickup_kind is StopKind.HUB_LOAD and leg.pickup.id == hub
+        if reload and cur and not aboard and not (cur[-1][1] and cur[-1][0].pickup.id == hub):
+            trips.append([])
+        if is_p:
+            aboard.add(leg.id)
+        else:
+            aboard.discard(leg.id)
+        trips[-1].append((leg, is_p, t))
+    return trips
+
+
+def _route(ctx: _Ctx, v: _Visit) -> tuple[list[Route], dict[str, LegKind]]:
+    """The routes (one per trip) of a solved vehicle-day, with stop times, loads and costs."""
     vd = v.vday
     vt = vd.vehicle.type
     net = ctx.nets[vt.profile]
-    start_site, end_site = vd.start.site, vd.end.site
-    stops: list[Stop] = [
-        Stop(
-            kind=StopKind.START,
-            site_id=start_site.id,
-            location=start_site.location,
-            arrival_s=v.start_s,
-            departure_s=v.start_s,
-        )
-    ]
-    load = [0, 0, 0]
-    peak = [0, 0, 0]
-    prev = start_site.id
-    distance = 0
     kinds: dict[str, LegKind] = {}
-    for (leg, is_p), t in zip(v.nodes, v.times, strict=True):
-        o = leg.order
-        site = leg.pickup if is_p else leg.delivery
-        kind = leg.pickup_kind if is_p else leg.delivery_kind
-        serv = leg.pickup_service_s if is_p else leg.delivery_service_s
-        sign = 1 if is_p else -1
-        for i, q in enumerate((o.weight_g, o.volume_ml, o.parcels)):
-            load[i] += sign * q
-            peak[i] = max(peak[i], load[i])
-        hop_m, hop_s = net.d(prev, site.id), net.t(prev, site.id)
-        distance += hop_m
-        kinds[o.id] = leg.kind
-        win = leg.pickup_windows if is_p else leg.delivery_windows
-        w = next(((a, b) for a, b in (win or []) if a <= t <= b), None)
-        last = stops[-1]
-        if hop_m == 0 and last.site_id == site.id and last.kind is kind and kind is not StopKind.START:
-            stops[-1] = replace(
-                last,
-                order_ids=(*last.order_ids, o.id),
-                departure_s=max(last.departure_s, t + serv),
-                load_g=load[0],
-                load_ml=load[1],
-                load_parcels=load[2],
+    routes: list[Route] = []
+    trips = _trips(v)
+    t_start = v.start_s
+    for k, trip in enumerate(trips):
+        last_trip = k == len(trips) - 1
+        start_site = vd.start.site
+        end_site = vd.end.site if last_trip else vd.start.site
+        stops: list[Stop] = [
+            Stop(
+                kind=StopKind.START,
+                site_id=start_site.id,
+                location=start_site.location,
+                arrival_s=t_start,
+                departure_s=t_start,
             )
-        else:
-            stops.append(
-                Stop(
-                    kind=kind,
-                    site_id=site.id,
-                    location=site.location,
-                    arrival_s=t,
-                    departure_s=t + serv,
-                    order_ids=(o.id,),
-                    window_start_s=None if w is None else w[0],
-                    window_end_s=None if w is None else w[1],
+        ]
+        load = [0, 0, 0]
+        peak = [0, 0, 0]
+        prev = start_site.id
+        distance = 0
+        for leg, is_p, t in trip:
+            o = leg.order
+            site = leg.pickup if is_p else leg.delivery
+            kind = leg.pickup_kind if is_p else leg.delivery_kind
+            serv = leg.pickup_service_s if is_p else leg.delivery_service_s
+            sign = 1 if is_p else -1
+            for i, q in enumerate((o.weight_g, o.volume_ml, o.parcels)):
+                load[i] += sign * q
+                peak[i] = max(peak[i], load[i])
+            hop_m, hop_s = net.d(prev, site.id), net.t(prev, site.id)
+            distance += hop_m
+            kinds[o.id] = leg.kind
+            win = leg.pickup_windows if is_p else leg.delivery_windows
+            if is_p and leg.release_s:
+                win = _intersect(win or [(0, ctx.horizon_s)], leg.release_s, ctx.horizon_s)
+            w = next(((a, b) for a, b in (win or []) if a <= t <= b), None)
+            last = stops[-1]
+            # goods loaded or dropped together at a hub make one stop; shops and homes keep
+            # one stop per order (each with its own window)
+            hub_kind = kind in (StopKind.HUB_LOAD, StopKind.HUB_DROP)
+            if hub_kind and hop_m == 0 and last.site_id == site.id and last.kind is kind:
+                stops[-1] = replace(
+                    last,
+                    order_ids=(*last.order_ids, o.id),
+                    departure_s=max(last.departure_s, t + serv),
                     load_g=load[0],
                     load_ml=load[1],
                     load_parcels=load[2],
-                    distance_from_prev_m=hop_m,
-                    duration_from_prev_s=hop_s,
                 )
+            else:
+                stops.append(
+                    Stop(
+                        kind=kind,
+                        site_id=site.id,
+                        location=site.location,
+                        arrival_s=t,
+                        departure_s=t + serv,
+                        order_ids=(o.id,),
+                        window_start_s=None if w is None else w[0],
+                        window_end_s=None if w is None else w[1],
+                        load_g=load[0],
+                        load_ml=load[1],
+                        load_parcels=load[2],
+                        distance_from_prev_m=hop_m,
+                        duration_from_prev_s=hop_s,
+                    )
+                )
+            prev = site.id
+        hop_m, hop_s = net.d(prev, end_site.id), net.t(prev, end_site.id)
+        distance += hop_m
+        end_s = stops[-1].departure_s + hop_s
+        if last_trip:
+            end_s = max(v.end_s, end_s)
+        stops.append(
+            Stop(
+                kind=StopKind.END,
+                site_id=end_site.id,
+                location=end_site.location,
+                arrival_s=end_s,
+                departure_s=end_s,
+                distance_from_prev_m=hop_m,
+                duration_from_prev_s=hop_s,
             )
-        prev = site.id
-    hop_m, hop_s = net.d(prev, end_site.id), net.t(prev, end_site.id)
-    distance += hop_m
-    end_s = max(v.end_s, stops[-1].departure_s + hop_s)
-    stops.append(
-        Stop(
-            kind=StopKind.END,
-            site_id=end_site.id,
-            location=end_site.location,
-            arrival_s=end_s,
-            departure_s=end_s,
-            distance_from_prev_m=hop_m,
-            duration_from_prev_s=hop_s,
         )
-    )
-    duration = end_s - v.start_s
-    cost = (
-        vt.fixed_cost_cents_per_day // vd.vehicle.max_trips_per_day
-        + round(distance * vt.cost_cents_per_km / 1000)
-        + round(duration * vt.cost_cents_per_hour / 3600)
-    )
-    caps = (vt.capacity_g, vt.capacity_ml, vt.capacity_parcels)
-    fill = max(round(100 * p / c) for p, c in zip(peak, caps, strict=True))
-    route = Route(
-        id=f"{vd.vehicle.id}-d{vd.day}-t{vd.trip}",
-        vehicle_id=vd.vehicle.id,
-        profile=vt.profile,
-        day=vd.day,
-        stops=tuple(stops),
-        distance_m=distance,
-        duration_s=duration,
-        cost_cents=cost,
-        footprint=route_footprint(distance, ctx.vfactor[vt.id]),
-        trip=vd.trip,
-        fill_rate_pct=fill,
-    )
-    return route, kinds
+        duration = end_s - t_start
+        cost = (
+            (vt.fixed_cost_cents_per_day if k == 0 else 0)
+            + round(distance * vt.cost_cents_per_km / 1000)
+            + round(duration * vt.cost_cents_per_hour / 3600)
+        )
+        caps = (vt.capacity_g, vt.capacity_ml, vt.capacity_parcels)
+        fill = max(round(100 * p / c) for p, c in zip(peak, caps, strict=True))
+        routes.append(
+            Route(
+                id=f"{vd.vehicle.id}-d{vd.day}-t{k}",
+                vehicle_id=vd.vehicle.id,
+                profile=vt.profile,
+                day=vd.day,
+                stops=tuple(stops),
+                distance_m=distance,
+                duration_s=duration,
+                cost_cents=cost,
+                footprint=route_footprint(distance, ctx.vfactor[vt.id]),
+                trip=k,
+                fill_rate_pct=fill,
+            )
+        )
+        # the next trip leaves once the bike has reloaded (the solver's next hub-load time)
+        t_start = end_s
+    return routes, kinds
 
 
 def _allocate(

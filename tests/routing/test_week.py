@@ -1,0 +1,552 @@
+"""The week planner: every promise of issue 4's "Done when", on small synthetic weeks.
+
+Scenarios use great-circle travel (HaversineTravel) around central Helsinki, plus one
+week on the real embedded Helsinki map.  Solves are short (about a second each).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import itertools
+import random
+from collections import Counter, defaultdict
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from tournee.domain import (
+    DAY_S,
+    Fuel,
+    Horizon,
+    Hub,
+    InvalidInput,
+    LegKind,
+    Location,
+    Merchant,
+    Order,
+    Plan,
+    Profile,
+    Site,
+    SiteKind,
+    StopKind,
+    Tier,
+    TimeWindow,
+    UnassignedReason,
+    UnknownReference,
+    UnknownTier,
+    Vehicle,
+    VehicleType,
+)
+from tournee.routing.solver import SolveParams
+from tournee.routing.travel import HaversineTravel, SiteMatrices
+from tournee.routing.week import WeekParams, WeekProblem, plan_week
+
+MONDAY = dt.date(2026, 11, 30)
+HORIZON = Horizon(start=MONDAY, days=7)
+FAST = WeekParams(solve=SolveParams(time_limit_s=1.0))
+
+VAN = VehicleType(
+    id="van",
+    profile=Profile.VAN,
+    capacity_g=800_000,
+    capacity_ml=6_000_000,
+    capacity_parcels=120,
+    fixed_cost_cents_per_day=15_000,
+    cost_cents_per_km=30,
+    cost_cents_per_hour=2_500,
+    fuel_ml_per_100km=8_000,
+    skills=frozenset({"chilled"}),
+)
+BIKE = VehicleType(
+    id="bike",
+    profile=Profile.CARGO_BIKE,
+    capacity_g=150_000,
+    capacity_ml=1_000_000,
+    capacity_parcels=20,
+    fixed_cost_cents_per_day=5_000,
+    cost_cents_per_km=5,
+    cost_cents_per_hour=2_000,
+    fuel=Fuel.ELECTRIC,
+    energy_wh_per_100km=2_500,
+)
+
+
+def _site(sid: str, lon: float, lat: float, kind: SiteKind = SiteKind.CUSTOMER) -> Site:
+    return Site(id=sid, location=Location(lon=lon, lat=lat), kind=kind)
+
+
+DEPOT = Hub(id="depot", name="Depot", site=_site("s-depot", 24.80, 60.22, SiteKind.DEPOT))
+MICRO = Hub(
+    id="micro", name="Micro-hub", site=_site("s-micro", 24.945, 60.170, SiteKind.MICRO_HUB), handling_s=1_800
+)
+# Merchants far from the micro-hub (their urban orders go van → hub → bike) and one inside it.
+SHOPS = [
+    _site("m-farm", 24.70, 60.26, SiteKind.MERCHANT),
+    _site("m-bakery", 24.85, 60.21, SiteKind.MERCHANT),
+    _site("m-books", 24.950, 60.168, SiteKind.MERCHANT),
+]
+
+
+def _fleet(*, bikes: int = 1, trips: int = 2) -> tuple[Vehicle, ...]:
+    vans = (
+        Vehicle(id="van-1", type=VAN, depot_id="depot"),
+        Vehicle(id="van-2", type=VAN, depot_id="depot", working_weekdays=frozenset({1, 4})),
+    )
+    return vans + tuple(
+        Vehicle(id=f"bike-{k}", type=BIKE, depot_id="micro", max_trips_per_day=trips, reload_s=600)
+        for k in range(1, bikes + 1)
+    )
+
+
+def _orders(n: int, seed: int) -> list[Order]:
+    """``n`` orders: a third urban (near the micro-hub), the rest spread over the region."""
+    rng = random.Random(seed)
+    out = []
+    for i in range(n):
+        shop = rng.choice(SHOPS)
+        if i % 3 == 0:
+            lon, lat = 24.945 + rng.uniform(-0.03, 0.03), 60.170 + rng.uniform(-0.012, 0.012)
+        else:
+            lon, lat = rng.uniform(24.65, 25.05), rng.uniform(60.15, 60.30)
+        e = rng.randint(0, 4)
+        late = min(6, e + rng.choice([0, 1, 3, 5]))
+        windows: tuple[TimeWindow, ...] = ()
+        if i % 5 == 1:  # after 14:00 on its first and last day: two windows
+            windows = tuple(
+                TimeWindow(start_s=d * DAY_S + 14 * 3600, end_s=d * DAY_S + 18 * 3600)
+                for d in sorted({e, late})
+            )
+        out.append(
+            Order(
+                id=f"o{i:03d}",
+                merchant_id=shop.id,
+                pickup=shop,
+                delivery=_site(f"c{i:03d}", lon, lat),
+                weight_g=rng.randint(500, 25_000),
+                volume_ml=rng.randint(1_000, 60_000),
+                parcels=rng.randint(1, 3),
+                earliest_day=e,
+                latest_day=late,
+                windows=windows,
+                skills=frozenset({"chilled"}) if i % 7 == 3 else frozenset(),
+            )
+        )
+    return out
+
+
+def _problem(orders: Sequence[Order], **kw: object) -> WeekProblem:
+    args: dict[str, object] = {
+        "horizon": HORIZON,
+        "hubs": (DEPOT, MICRO),
+        "vehicles": _fleet(),
+        "orders": tuple(orders),
+        "carbon_price_cents_per_t": 7_500,
+    }
+    args.update(kw)
+    return WeekProblem(**args)  # type: ignore[arg-type]
+
+
+# --------------------------------------------------------------------------- the promises
+
+
+def assert_plan_keeps_its_promises(problem: WeekProblem, plan: Plan) -> None:
+    """Every property of issue 4's "Done when", checked on one plan."""
+    orders = {o.id: o for o in problem.orders}
+    vehicles = {v.id: v for v in problem.vehicles}
+    hubs_by_site = {h.site.id: h for h in problem.hubs}
+
+    # every order routed once or unassigned with a reason
+    unassigned = Counter(u.order_id for u in plan.unassigned)
+    assert all(c == 1 for c in unassigned.values())
+    for u in plan.unassigned:
+        assert isinstance(u.reason, UnassignedReason)
+        assert u.detail
+    drops: Counter[str] = Counter()
+    hub_drops: dict[str, tuple[str, int]] = {}  # order → (hub site, time the van leaves it)
+    for r in plan.routes:
+        for s in r.stops:
+            for oid in s.order_ids:
+                if s.kind is StopKind.DELIVERY:
+                    drops[oid] += 1
+                elif s.kind is StopKind.HUB_DROP:
+                    assert oid not in hub_drops
+                    hub_drops[oid] = (s.site_id, s.departure_s)
+    for oid in orders:
+        assert (drops[oid] == 1) != (oid in unassigned), oid
+    assert set(plan.served_order_ids) == {o for o in orders if drops[o] == 1}
+
+    for r in plan.routes:
+        v = vehicles[r.vehicle_id]
+        vt = v.type
+        # loads ≤ capacities, recomputed from the orders (not trusted from the stops)
+        load = np.zeros(3, dtype=np.int64)
+        seen_pickup: set[str] = set()
+        for s in r.stops:
+            for oid in s.order_ids:
+                o = orders[oid]
+                q = np.array([o.weight_g, o.volume_ml, o.parcels])
+                if s.kind in (StopKind.PICKUP, StopKind.HUB_LOAD):
+                    load += q
+                    seen_pickup.add(oid)
+                else:
+                    # pickup before delivery, on the same vehicle (the same route)
+                    assert oid in seen_pickup, f"{oid} dropped on {r.id} before being picked up there"
+                    load -= q
+            assert (load >= 0).all()
+            assert load[0] <= vt.capacity_g
+            assert load[1] <= vt.capacity_ml
+            assert load[2] <= vt.capacity_parcels
+            assert (s.load_g, s.load_ml, s.load_parcels) == tuple(int(x) for x in load)
+        assert (load == 0).all()
+        # the shift of the vehicle-day
+        assert r.stops[0].kind is StopKind.START
+        assert r.stops[-1].kind is StopKind.END
+        assert r.stops[0].departure_s >= r.day * DAY_S + v.shift_start_s
+        assert r.stops[-1].arrival_s <= r.day * DAY_S + v.shift_end_s
+        assert problem.horizon.weekday_of(r.day) in v.working_weekdays
+        times = [t for s in r.stops for t in (s.arrival_s, s.departure_s)]
+        assert times == sorted(times)
+        for s in r.stops:
+            if s.kind is StopKind.DELIVERY:
+                (oid,) = s.order_ids
+                o = orders[oid]
+                # delivery day inside the tier window, and inside the customer's windows
+                assert o.earliest_day <= s.arrival_s // DAY_S <= o.latest_day, (oid, s.arrival_s)
+                assert o.earliest_day <= r.day <= o.latest_day
+                if o.windows:
+                    assert any(w.contains(s.arrival_s) for w in o.windows), (oid, s.arrival_s)
+            if s.kind is StopKind.HUB_LOAD and s.site_id in hubs_by_site:
+                hub = hubs_by_site[s.site_id]
+                for oid in s.order_ids:
+                    if oid in hub_drops and hub_drops[oid][0] == s.site_id:
+                        # the bike leaves the hub with the goods only after they arrived + handling
+                        assert s.departure_s >= hub_drops[oid][1] + hub.handling_s, oid
+
+    # trips of one vehicle-day follow each other
+    by_vday: dict[tuple[str, int], list] = defaultdict(list)
+    for r in plan.routes:
+        by_vday[(r.vehicle_id, r.day)].append(r)
+    for rs in by_vday.values():
+        rs.sort(key=lambda r: r.trip)
+        assert [r.trip for r in rs] == list(range(len(rs)))
+        for a, b in itertools.pairwise(rs):
+            assert b.stops[0].departure_s >= a.stops[-1].arrival_s
+
+    # per-order CO2e sums exactly to the plan's CO2e (routes + hub handling)
+    assert sum(plan.order_co2e_g(o) for o in plan.served_order_ids) == plan.co2e_g
+    for r in plan.routes:
+        assert sum(leg.footprint.co2e_g for leg in plan.legs if leg.route_id == r.id) == r.co2e_g
+    # an order carried van → hub → bike gets both legs and the hub element
+    for oid in hub_drops:
+        if oid in plan.served_order_ids:
+            kinds = {leg.kind for leg in plan.legs if leg.order_id == oid}
+            assert kinds == {LegKind.TO_HUB, LegKind.HUB_HANDLING, LegKind.FROM_HUB}
+
+
+# --------------------------------------------------------------------------- plans
+
+
+@pytest.fixture(scope="module")
+def week_orders() -> list[Order]:
+    """Thirty orders from three merchants: rural, urban via the micro-hub, urban door to door."""
+    return _orders(30, seed=7)
+
+
+@pytest.mark.parametrize("strategy", ["joint", "by_day"])
+def test_every_promise_holds_for_both_strategies(week_orders: list[Order], strategy: str) -> None:
+    problem = _problem(week_orders)
+    plan = plan_week(problem, travel=HaversineTravel(), params=dataclasses.replace(FAST, strategy=strategy))
+    assert_plan_keeps_its_promises(problem, plan)
+    assert len(plan.served_order_ids) >= 25
+    assert plan.stats.strategy.startswith(strategy)
+    kinds = {leg.kind for leg in plan.legs}
+    assert {LegKind.TO_HUB, LegKind.FROM_HUB, LegKind.HUB_HANDLING, LegKind.DOOR_TO_DOOR} <= kinds
+
+
+def test_auto_strategy_solves_a_small_week_as_one_model(week_orders: list[Order]) -> None:
+    problem = _problem(week_orders[:10])
+    plan = plan_week(problem, travel=HaversineTravel(), params=FAST)
+    assert plan.stats.strategy.startswith("joint")
+    assert_plan_keeps_its_promises(problem, plan)
+
+
+@settings(max_examples=4, deadline=None)
+@given(seed=st.integers(min_value=0, max_value=10_000), by_day=st.booleans())
+def test_random_weeks_keep_every_promise(seed: int, by_day: bool) -> None:
+    problem = _problem(_orders(9, seed=seed))
+    params = WeekParams(strategy="by_day" if by_day else "joint", solve=SolveParams(time_limit_s=0.3))
+    assert_plan_keeps_its_promises(problem, plan_week(problem, travel=HaversineTravel(), params=params))
+
+
+def test_slow_orders_are_pooled_into_few_vehicle_days() -> None:
+    """Ten flexible rural orders near each other fit one van-day: the plan uses one."""
+    shop = SHOPS[0]
+    orders = [
+        Order(
+            id=f"slow{i}",
+            merchant_id=shop.id,
+            pickup=shop,
+            delivery=_site(f"slow-c{i}", 24.70 + 0.002 * i, 60.27),
+            weight_g=2_000,
+            earliest_day=0,
+            latest_day=5,
+        )
+        for i in range(10)
+    ]
+    problem = _problem(orders, vehicles=_fleet(bikes=0))
+    plan = plan_week(problem, travel=HaversineTravel(), params=FAST)
+    assert_plan_keeps_its_promises(problem, plan)
+    assert len(plan.routes) == 1
+
+
+def test_bike_does_several_trips_reloading_at_its_hub() -> None:
+    """Nine urban parcels for a bike that carries three: three trips on the one day allowed."""
+    shop = SHOPS[2]
+    small_bike = dataclasses.replace(BIKE, id="small-bike", capacity_parcels=3)
+    bike = Vehicle(id="bike-s", type=small_bike, depot_id="micro", max_trips_per_day=4, reload_s=600)
+    orders = [
+        Order(
+            id=f"u{i}",
+            merchant_id=shop.id,
+            pickup=MICRO.site,
+            pickup_at_hub=True,
+            delivery=_site(f"u-c{i}", 24.94 + 0.002 * i, 60.172),
+            weight_g=3_000,
+            earliest_day=1,
+            latest_day=1,
+        )
+        for i in range(9)
+    ]
+    problem = _problem(orders, vehicles=(bike,))
+    plan = plan_week(problem, travel=HaversineTravel(), params=FAST)
+    assert_plan_keeps_its_promises(problem, plan)
+    assert len(plan.served_order_ids) == 9
+    trips = sorted(plan.routes, key=lambda r: r.trip)
+    assert len(trips) == 3
+    for a, b in itertools.pairwise(trips):
+        assert b.stops[1].departure_s >= a.stops[-1].arrival_s + 600  # reload time
+
+
+def test_bike_allowed_one_trip_never_comes_back_to_reload() -> None:
+    shop = SHOPS[2]
+    small_bike = dataclasses.replace(BIKE, id="small-bike", capacity_parcels=3)
+    bike = Vehicle(id="bike-s", type=small_bike, depot_id="micro", max_trips_per_day=1)
+    orders = [
+        Order(
+            id=f"u{i}",
+            merchant_id=shop.id,
+            pickup=MICRO.site,
+            pickup_at_hub=True,
+            delivery=_site(f"u-c{i}", 24.94 + 0.002 * i, 60.172),
+            weight_g=3_000,
+            earliest_day=1,
+            latest_day=1,
+        )
+        for i in range(5)
+    ]
+    problem = _problem(orders, vehicles=(bike,))
+    plan = plan_week(problem, travel=HaversineTravel(), params=FAST)
+    assert_plan_keeps_its_promises(problem, plan)
+    assert len(plan.routes) == 1
+    assert len(plan.served_order_ids) == 3
+    assert {u.reason for u in plan.unassigned} == {UnassignedReason.NOT_WORTH_IT}
+
+
+# --------------------------------------------------------------------------- unassigned, with reasons
+
+
+class _Holes:
+    """Great-circle travel where some sites are off the network or cut off."""
+
+    def __init__(self, *, off: set[str] = frozenset(), cut: set[str] = frozenset()) -> None:  # type: ignore[assignment]
+        self.base = HaversineTravel()
+        self.off, self.cut = off, cut
+
+    def site_matrices(self, profile: Profile, sites: Sequence[Site]) -> SiteMatrices:
+        m = self.base.site_matrices(profile, sites)
+        reach = m.reachable.copy()
+        for k, s in enumerate(sites):
+            if s.id in self.off | self.cut:
+                reach[k, :] = False
+                reach[:, k] = False
+                reach[k, k] = True
+        return dataclasses.replace(
+            m, reachable=reach, off_network={s: f"site {s!r} is 900 m from any road" for s in self.off}
+        )
+
+
+def _one(oid: str, **kw: object) -> Order:
+    args: dict[str, object] = {
+        "id": oid,
+        "merchant_id": "m-farm",
+        "pickup": SHOPS[0],
+        "delivery": _site(f"c-{oid}", 24.75, 60.25),
+        "weight_g": 5_000,
+        "earliest_day": 0,
+        "latest_day": 4,
+    }
+    args.update(kw)
+    return Order(**args)  # type: ignore[arg-type]
+
+
+def test_unservable_orders_come_back_with_the_constraint_that_forbids_them() -> None:
+    orders = [
+        _one("ok"),
+        _one("too-heavy", weight_g=900_000),
+        _one("too-bulky", volume_ml=7_000_000),
+        _one("frozen", skills=frozenset({"frozen"})),
+        _one("sunday-only", earliest_day=6, latest_day=6),  # nobody works on Sundays
+        _one("at-night", windows=(TimeWindow(start_s=DAY_S + 2 * 3600, end_s=DAY_S + 3 * 3600),)),
+        _one("off-road", delivery=_site("c-island", 24.75, 60.24)),
+        _one("cut-off", delivery=_site("c-cut", 24.76, 60.24)),
+    ]
+    problem = _problem(orders, vehicles=_fleet(bikes=0))
+    plan = plan_week(problem, travel=_Holes(off={"c-island"}, cut={"c-cut"}), params=FAST)
+    assert_plan_keeps_its_promises(problem, plan)
+    reasons = {u.order_id: u.reason for u in plan.unassigned}
+    assert reasons == {
+        "too-heavy": UnassignedReason.CAPACITY,
+        "too-bulky": UnassignedReason.CAPACITY,
+        "frozen": UnassignedReason.SKILL,
+        "sunday-only": UnassignedReason.NO_VEHICLE_DAY,
+        "at-night": UnassignedReason.TIME_WINDOW,
+        "off-road": UnassignedReason.OFF_NETWORK,
+        "cut-off": UnassignedReason.UNREACHABLE,
+    }
+    assert "900 m" in next(u.detail for u in plan.unassigned if u.order_id == "off-road")
+    assert plan.served_order_ids == {"ok"}
+
+
+def test_order_costing_more_than_the_penalty_is_not_worth_it() -> None:
+    problem = _problem([_one("lonely")], vehicles=_fleet(bikes=0))
+    params = dataclasses.replace(FAST, drop_penalty_cents=100)  # a van-day costs 15,000 cents
+    plan = plan_week(problem, travel=HaversineTravel(), params=params)
+    assert_plan_keeps_its_promises(problem, plan)
+    (u,) = plan.unassigned
+    assert u.reason is UnassignedReason.NOT_WORTH_IT
+    assert "100 cents" in u.detail
+
+
+# --------------------------------------------------------------------------- locks and re-planning
+
+
+def test_replanning_keeps_locked_routes_unchanged_and_plans_new_orders_around_them() -> None:
+    first = _orders(12, seed=3)
+    problem = _problem(first, vehicles=_fleet(bikes=0))
+    plan = plan_week(problem, travel=HaversineTravel(), params=FAST)
+    locked = tuple(r for r in plan.routes if r.day == min(r.day for r in plan.routes))
+    assert locked
+    new = [
+        dataclasses.replace(
+            o, id=f"new-{o.id}", delivery=dataclasses.replace(o.delivery, id=f"new-{o.delivery.id}")
+        )
+        for o in _orders(6, seed=99)
+    ]
+    problem2 = _problem([*first, *new], vehicles=_fleet(bikes=0), locks=locked)
+    plan2 = plan_week(problem2, travel=HaversineTravel(), params=FAST)
+    assert_plan_keeps_its_promises(problem2, plan2)
+    kept = {r.id: r for r in plan2.routes if r.locked}
+    assert {r.id for r in locked} == set(kept)
+    for r in locked:
+        assert kept[r.id].stops == r.stops
+        assert kept[r.id].co2e_g == r.co2e_g
+    locked_keys = {(r.vehicle_id, r.day) for r in locked}
+    assert all((r.vehicle_id, r.day) not in locked_keys for r in plan2.routes if not r.locked)
+
+
+def test_order_whose_only_vehicle_day_is_locked_is_locked_out() -> None:
+    orders = [_one("a", earliest_day=0, latest_day=0), _one("b", earliest_day=0, latest_day=0)]
+    problem = _problem(orders[:1], vehicles=_fleet(bikes=0))
+    plan = plan_week(problem, travel=HaversineTravel(), params=FAST)
+    problem2 = _problem(orders, vehicles=_fleet(bikes=0), locks=plan.routes)
+    plan2 = plan_week(problem2, travel=HaversineTravel(), params=FAST)
+    assert_plan_keeps_its_promises(problem2, plan2)
+    (u,) = plan2.unassigned
+    assert u.order_id == "b"
+    assert u.reason is UnassignedReason.LOCKED_OUT
+
+
+# --------------------------------------------------------------------------- bad input
+
+
+def test_empty_fleet_is_rejected() -> None:
+    with pytest.raises(InvalidInput, match="empty fleet"):
+        _problem([_one("a")], vehicles=())
+
+
+def test_vehicle_with_unknown_depot_is_rejected_naming_vehicle_and_field() -> None:
+    bad = Vehicle(id="van-x", type=VAN, depot_id="nowhere")
+    with pytest.raises(UnknownReference, match=r"vehicle 'van-x': depot_id") as err:
+        _problem([_one("a")], vehicles=(bad,))
+    assert err.value.pointer == "/vehicles/0/depot_id"
+
+
+def test_window_outside_the_horizon_is_rejected_naming_order_and_field() -> None:
+    late = TimeWindow(start_s=8 * DAY_S, end_s=8 * DAY_S + 3600)
+    with pytest.raises(InvalidInput, match=r"order 'late': windows/0") as err:
+        _problem([_one("late", windows=(late,))])
+    assert err.value.pointer == "/orders/0/windows/0"
+
+
+def test_order_starting_after_the_horizon_is_rejected() -> None:
+    with pytest.raises(InvalidInput, match=r"order 'next-week': earliest_day"):
+        _problem([_one("next-week", earliest_day=8, latest_day=9)])
+
+
+def test_tier_with_an_empty_day_window_is_rejected() -> None:
+    with pytest.raises(InvalidInput, match=r"tier 'odd': max_days"):
+        Tier(code="odd", name="Odd", min_days=3, max_days=1)
+    with pytest.raises(InvalidInput, match=r"order 'o': latest_day"):
+        _one("o", earliest_day=3, latest_day=1)
+
+
+def test_unknown_tier_and_unknown_merchant_are_rejected() -> None:
+    tiers = (Tier(code="standard", name="Standard", min_days=1, max_days=3),)
+    with pytest.raises(UnknownTier, match=r"order 'x': tier"):
+        _problem([_one("x", tier="chrono")], tiers=tiers)
+    merchants = (Merchant(id="m-farm", name="Farm", site=SHOPS[0]),)
+    with pytest.raises(UnknownReference, match=r"order 'y': merchant_id"):
+        _problem([_one("y", merchant_id="m-ghost")], merchants=merchants)
+
+
+def test_negative_weight_and_duplicate_ids_are_rejected() -> None:
+    with pytest.raises(InvalidInput, match=r"order 'neg': weight_g"):
+        _one("neg", weight_g=-200)
+    with pytest.raises(InvalidInput, match="repeats id 'a'"):
+        _problem([_one("a"), _one("a")])
+
+
+def test_bad_strategy_is_rejected() -> None:
+    with pytest.raises(InvalidInput, match="strategy"):
+        WeekParams(strategy="fastest")
+
+
+# --------------------------------------------------------------------------- the real map
+
+
+def test_a_week_on_the_real_helsinki_map_keeps_every_promise(helsinki_pbf: Path, tmp_path: Path) -> None:
+    from tournee.routing.matrix import RoadTravel
+    from tournee.routing.network import load_networks
+    from tournee.routing.scenario import ScenarioParams, build_scenario
+
+    nets = load_networks(helsinki_pbf, cache_dir=tmp_path)
+    sc = build_scenario(helsinki_pbf, params=ScenarioParams(orders=24, seed=2), network=nets[Profile.VAN])
+    problem = WeekProblem(
+        horizon=sc.horizon,
+        hubs=sc.hubs,
+        vehicles=sc.vehicles,
+        orders=sc.orders,
+        tiers=sc.tiers,
+        merchants=sc.merchants,
+        carbon_price_cents_per_t=7_500,
+    )
+    plan = plan_week(problem, travel=RoadTravel(nets), params=dataclasses.replace(FAST, bike_zone_m=1_000))
+    assert_plan_keeps_its_promises(problem, plan)
+    assert len(plan.served_order_ids) >= 20
+    assert plan.distance_m > 0
+    assert plan.co2e_g > 0

@@ -1,4 +1,4 @@
-"""``tournee network`` and ``tournee demo`` on the embedded Helsinki map."""
+"""``tournee network`` and ``tournee matrices`` on the embedded Helsinki map (``demo``: test_cli_plan.py)."""
 
 from __future__ import annotations
 
@@ -41,10 +41,10 @@ def test_network_reports_what_each_profile_kept(app: typer.Typer, cache: dict[st
     assert "© OpenStreetMap contributors" in result.stdout
 
 
-def test_demo_prints_sizes_timings_distances_and_attribution(
+def test_matrices_prints_sizes_timings_distances_and_attribution(
     app: typer.Typer, cache: dict[str, str], tmp_path: Path
 ) -> None:
-    result = CliRunner().invoke(app, ["demo", "--size", "60", "--seed", "3"], env=cache)
+    result = CliRunner().invoke(app, ["matrices", "--size", "60", "--seed", "3"], env=cache)
     assert result.exit_code == 0, result.output
     out = result.stdout
     for expected in (
@@ -66,7 +66,7 @@ def test_missing_map_is_a_clear_error_with_exit_code_2(
     app: typer.Typer, cache: dict[str, str], tmp_path: Path
 ) -> None:
     missing = tmp_path / "nowhere.osm.pbf"
-    for command in (["demo", "--map", str(missing)], ["network", "--map", str(missing)]):
+    for command in (["matrices", "--map", str(missing)], ["network", "--map", str(missing)]):
         result = CliRunner().invoke(app, command, env=cache)
         assert result.exit_code == 2
         assert "nowhere.osm.pbf" in result.stderr
@@ -84,7 +84,7 @@ def test_unreadable_map_is_a_clear_error(app: typer.Typer, cache: dict[str, str]
 
 
 def test_unknown_engine_is_refused(app: typer.Typer, cache: dict[str, str]) -> None:
-    result = CliRunner().invoke(app, ["demo", "--engine", "osrm"], env=cache)
+    result = CliRunner().invoke(app, ["matrices", "--engine", "osrm"], env=cache)
     assert result.exit_code == 2
     assert "osrm" in result.stderr
 

@@ -1,4 +1,9 @@
-"""``tournee network`` and ``tournee demo``: load a map, snap, compute road matrices."""
+"""``tournee network``, ``tournee matrices`` and ``tournee demo`` (the README's main command).
+
+``demo`` builds a seeded week from the embedded Helsinki map (shops as merchants,
+addresses as customers, a depot, a micro-hub, vans and cargo bikes), plans it, writes
+``plan.json``, ``plan.geojson`` and an offline ``plan.html`` and prints the summary.
+"""
 
 from __future__ import annotations
 
@@ -10,6 +15,7 @@ from typing import Annotated, TypeVar
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
 from tournee.api.services import maps as service
 from tournee.domain import InvalidInput, Profile, TourneeError
@@ -41,7 +47,7 @@ def _run(action: Callable[[], T]) -> T:
     try:
         return action()
     except TourneeError as exc:
-        _err.print(f"[bold red]error:[/] {exc.message}", highlight=False)
+        _err.print(f"[bold red]error:[/] {escape(exc.message)}", highlight=False, soft_wrap=True)
         raise typer.Exit(code=2) from None
 
 
@@ -66,13 +72,13 @@ def network(map_path: MapOption = None) -> None:
     typer.echo(_run(load))
 
 
-def demo(
+def matrices(
     map_path: MapOption = None,
     size: Annotated[int, typer.Option("--size", min=1, help="How many seeded locations to place.")] = 200,
     seed: Annotated[int, typer.Option("--seed", help="Sample seed.")] = 0,
     engine: Annotated[str, typer.Option("--engine", help="Matrix engine: cch or dijkstra.")] = "cch",
 ) -> None:
-    """Road matrices for both profiles on a sample of locations (the week plan comes later)."""
+    """Road matrices for both profiles on a seeded sample of locations beside the roads."""
 
     def go() -> str:
         if engine not in ("cch", "dijkstra"):
@@ -91,7 +97,43 @@ def demo(
     typer.echo(_run(go))
 
 
+def demo(
+    map_path: MapOption = None,
+    out: Annotated[
+        Path, typer.Option("--out", help="Output folder for plan.json, plan.geojson, plan.html.")
+    ] = Path("tournee-demo"),
+    orders: Annotated[int, typer.Option("--orders", min=0, help="Orders in the week.")] = 60,
+    vans: Annotated[int, typer.Option("--vans", min=0, help="Vans (from the depot).")] = 2,
+    bikes: Annotated[int, typer.Option("--bikes", min=0, help="Cargo bikes (from the micro-hub).")] = 2,
+    seed: Annotated[int, typer.Option("--seed", help="Scenario and solver seed.")] = 0,
+    time_limit: Annotated[
+        float, typer.Option("--time-limit", min=0.1, help="Solver budget for the whole week, seconds.")
+    ] = 10.0,
+) -> None:
+    """Plan a realistic week on the map (embedded Helsinki by default) and write plan JSON, GeoJSON and an offline HTML map."""
+    from tournee.api.commands.plan import print_run, solve_progress
+    from tournee.api.services.planning import plan_demo
+    from tournee.routing.scenario import ScenarioParams
+
+    def go() -> None:
+        params = ScenarioParams(orders=orders, vans=vans, cargo_bikes=bikes, seed=seed)
+        with solve_progress(time_limit) as (stage, progress):
+            run = plan_demo(
+                map_path=map_path,
+                out_dir=out,
+                params=params,
+                time_limit_s=time_limit,
+                cache_dir=cache_dir(),
+                on_stage=stage,
+                on_progress=progress,
+            )
+        print_run(run, title=f"Tournée demo — {run.scenario.name}")
+
+    _run(go)
+
+
 def register(app: typer.Typer) -> None:
     """Add the map commands to the ``tournee`` app."""
     app.command("network")(network)
+    app.command("matrices")(matrices)
     app.command("demo")(demo)

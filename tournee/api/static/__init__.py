@@ -1,0 +1,1 @@
+"""Static assets of the API (vendored Leaflet for offline HTML maps)."""

@@ -1,0 +1,1 @@
+"""Third-party assets, vendored unchanged (see the licence header of each file)."""

@@ -100,3 +100,18 @@ def test_bad_parameters_are_refused(tmp_path: Path) -> None:
     junk.write_bytes(b"not a map")
     with pytest.raises(MapError, match="junk"):
         build_scenario(junk)
+
+
+def test_a_map_with_few_shops_gets_producers_beside_the_roads(tmp_path: Path) -> None:
+    from importlib.resources import files
+
+    from tournee.routing.network import load_networks
+    from tournee.routing.snap import Snapper
+
+    suburban = Path(str(files("pyrosm") / "data" / "test.osm.pbf"))
+    van = load_networks(suburban, profiles=(Profile.VAN,), cache_dir=tmp_path)[Profile.VAN]
+    s = build_scenario(suburban, params=ScenarioParams(orders=30, merchants=12), network=van)
+    assert len(s.merchants) == 12
+    assert any("beside the roads" in note for note in s.notes)
+    snapped = Snapper(van).snap_all([(site.id, site.location) for site in s.sites()], max_distance_m=300)
+    assert not snapped.off_network  # every place the week uses is reachable by road

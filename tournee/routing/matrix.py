@@ -140,6 +140,7 @@ class CCHEngine:
         import pyroutingkit as prk
 
         self.net = net
+        self.cache_dir = Path(cache_dir) if cache_dir is not None else None
         self._inf = int(prk.INF_WEIGHT)
         _check_weights(net, self._inf)
         start = time.perf_counter()
@@ -426,7 +427,118 @@ def _drive_along_shared_arcs(best: NDArray[np.int64], pos: _Positions, part: NDA
         np.minimum.at(best, (rows, cols), direct.reshape(-1))
 
 
-def travel_matrices(engine: MatrixEngine, snapped: SnappedPoints, *, threads: int = 2) -> TravelMatrices:
+POINT_TOPOLOGY_MIN_POINTS = 600
+"""From this many points, the CCH engine answers from a topology with the points as nodes."""
+
+
+def _split_at_points(
+    net: RoadNetwork, pos: _Positions
+) -> tuple[NDArray[np.int64], NDArray[np.int64], NDArray[np.int64], NDArray[np.int64], NDArray[np.int64]]:
+    """The network with every point inserted as a node (arcs cut at the points).
+
+    Point ``i`` becomes node ``node_count + i``.  Each cut arc is replaced by pieces whose
+    weights are differences of :func:`_part`, so any path's sum equals the sum the
+    offset formula gives (same integers as :func:`_point_table`).
+
+    Returns
+    -------
+    tail, head, length_mm, duration_ms, point_arc_entry
+    """
+    n = pos.arc.shape[0]
+    copy = (pos.arc[:, 1] == pos.arc[:, 0]) & (pos.offset_mm[:, 1] == pos.offset_mm[:, 0])
+    keep = np.ones((n, 2), dtype=bool)
+    keep[:, 1] = ~copy
+    arc = pos.arc[keep]
+    off = pos.offset_mm[keep]
+    point = np.repeat(np.arange(n, dtype=np.int64)[:, None], 2, axis=1)[keep]
+    order = np.lexsort((point, off, arc))
+    arc, off, point = arc[order], off[order], point[order]
+    pnode = net.node_count + point
+    part_len = off.astype(np.int64)
+    part_dur = _part(net, "duration", arc, off)
+    same_prev = np.concatenate(([False], arc[1:] == arc[:-1]))
+    prev_node = np.concatenate(([0], pnode[:-1]))
+    prev_len = np.concatenate(([0], part_len[:-1]))
+    prev_dur = np.concatenate(([0], part_dur[:-1]))
+    from_node = np.where(same_prev, prev_node, net.tail[arc])
+    w_len = part_len - np.where(same_prev, prev_len, 0)
+    w_dur = part_dur - np.where(same_prev, prev_dur, 0)
+    last = np.concatenate((arc[1:] != arc[:-1], [True]))
+    touched = np.zeros(net.arc_count, dtype=bool)
+    touched[arc] = True
+    untouched = np.flatnonzero(~touched)
+    tail = np.concatenate((net.tail[untouched], from_node, pnode[last])).astype(np.int64)
+    head = np.concatenate((net.head[untouched], pnode, net.head[arc[last]])).astype(np.int64)
+    length_mm = np.concatenate((net.length_mm[untouched], w_len, net.length_mm[arc[last]] - part_len[last]))
+    duration_ms = np.concatenate(
+        (net.duration_ms[untouched], w_dur, net.duration_ms[arc[last]] - part_dur[last])
+    )
+    return tail, head, length_mm.astype(np.int64), duration_ms.astype(np.int64), arc
+
+
+def _point_topology_tables(
+    engine: CCHEngine, pos: _Positions, snapped: SnappedPoints
+) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
+    """Length (mm) and duration (ms) tables from a CCH whose nodes include the points.
+
+    Every point then needs one search instead of one per way to leave and enter its arc
+    (up to four node options), which halves the endpoints of a large table; the topology
+    build costs about as much as the network's own and is cached by network and points.
+    """
+    import pyroutingkit as prk
+
+    net = engine.net
+    # Points at the same place on the same arc share one node (they are 0 apart both ways).
+    _keys, first, rep = np.unique(
+        np.stack((pos.arc[:, 0], pos.offset_mm[:, 0]), axis=1), axis=0, return_index=True, return_inverse=True
+    )
+    rep = rep.reshape(-1)
+    pos = _Positions(arc=pos.arc[first], offset_mm=pos.offset_mm[first])
+    n = pos.arc.shape[0]
+    tail, head, length_mm, duration_ms, _arcs = _split_at_points(net, pos)
+    lat = np.concatenate((net.node_lat, snapped.lat[first])).astype(np.float32)
+    lon = np.concatenate((net.node_lon, snapped.lon[first])).astype(np.float32)
+    h = hashlib.sha256()
+    h.update(network_key(net).encode())
+    for a in (pos.arc, pos.offset_mm):
+        h.update(np.ascontiguousarray(a, dtype=np.int64).tobytes())
+    entry = engine.cache_dir / f"cch-points-{h.hexdigest()[:24]}" if engine.cache_dir is not None else None
+    topo = prk.CCHTopology()
+    loaded = False
+    if entry is not None and (entry / "done").is_file():
+        try:
+            topo.load(str(entry))
+            loaded = bool(topo.is_built) and int(topo.node_count) == net.node_count + n
+        except (OSError, RuntimeError, ValueError) as exc:
+            log.warning("point CCH cache %s unreadable (%s); rebuilding", entry, exc)
+        if not loaded:
+            topo = prk.CCHTopology()
+    if not loaded:
+        topo.build(
+            np.ascontiguousarray(tail, dtype=np.uint32),
+            np.ascontiguousarray(head, dtype=np.uint32),
+            lat,
+            lon,
+            net.node_count + n,
+        )
+        if entry is not None:
+            CCHEngine._save(topo, entry)
+    nodes = np.ascontiguousarray(np.arange(net.node_count, net.node_count + n), dtype=np.uint32)
+    tables = []
+    inf = int(prk.INF_WEIGHT)
+    for weights in (length_mm, duration_ms):
+        metric = prk.CCHMetric(topo)
+        metric.customize(np.ascontiguousarray(weights, dtype=np.uint32))
+        raw = np.asarray(metric.distances_many_to_many(nodes, nodes), dtype=np.int64).reshape(n, n)
+        raw[raw >= inf] = _BIG
+        np.fill_diagonal(raw, 0)
+        tables.append(raw[np.ix_(rep, rep)])
+    return tables[0], tables[1]
+
+
+def travel_matrices(
+    engine: MatrixEngine, snapped: SnappedPoints, *, threads: int = 2, point_topology: bool | None = None
+) -> TravelMatrices:
     """Distance and duration matrices between snapped points.
 
     Parameters
@@ -438,6 +550,10 @@ def travel_matrices(engine: MatrixEngine, snapped: SnappedPoints, *, threads: in
     threads : int, default 2
         2 computes the distance and the duration tables side by side; 1 one after the
         other.
+    point_topology : bool, optional
+        CCH only: answer from a topology with the points inserted as nodes (one search
+        per point instead of one per way out of its arc).  Default: from
+        ``POINT_TOPOLOGY_MIN_POINTS`` points on.  Same integers either way.
 
     Returns
     -------
@@ -452,8 +568,12 @@ def travel_matrices(engine: MatrixEngine, snapped: SnappedPoints, *, threads: in
     reach = np.zeros((n, n), dtype=np.bool_)
     on = np.flatnonzero(snapped.on_network)
     if on.size:
-        pos = _positions(engine.net, snapped.subset(on))
-        if threads > 1:
+        subset = snapped.subset(on)
+        pos = _positions(engine.net, subset)
+        use_points = on.size >= POINT_TOPOLOGY_MIN_POINTS if point_topology is None else point_topology
+        if isinstance(engine, CCHEngine) and use_points:
+            length_mm, duration_ms = _point_topology_tables(engine, pos, subset)
+        elif threads > 1:
             with ThreadPoolExecutor(max_workers=2, thread_name_prefix="matrix") as pool:
                 length_job = pool.submit(_point_table, engine, pos, "length")
                 duration_ms = _point_table(engine, pos, "duration")

@@ -54,8 +54,8 @@ __all__ = [
 
 log = logging.getLogger(__name__)
 
-FloatArray = NDArray[np.float64]
-IntArray = NDArray[np.int64]
+FloatArray = NDArray[np.floating[Any]]
+IntArray = NDArray[np.signedinteger[Any]]
 _INF = np.inf
 _PROFILES = (Profile.VAN, Profile.CARGO_BIKE)
 
@@ -189,36 +189,56 @@ def _as_float(x: IntArray) -> FloatArray:
 
 @dataclass(frozen=True, slots=True, kw_only=True, eq=False)
 class _Arrays:
-    """Flat per-stop, per-route and per-pair arrays of one plan (see ``QuoteContext.build``)."""
+    """Flat arrays of one plan (see ``QuoteContext.build``).
 
-    # per stop (all routes concatenated)
-    stop_profile: IntArray
-    stop_site: IntArray
+    Per stop (routes concatenated): "insert after stop k" reads stop k and the stop
+    after it (``nxt``).  Per pair (I < J, same route): pickup after I, delivery after J.
+    Costs per route are stored in cents per metre and cents per second.
+    """
+
+    # per stop
+    stop_route: IntArray
+    prof_rows: tuple[IntArray, ...]  # per profile code: the stops of that profile …
+    prof_sites: tuple[IntArray, ...]  # … and their site index in the profile's site list
     arr: FloatArray
     dep: FloatArray
-    dist_prev: FloatArray
-    wait_to_end: FloatArray  # waits of stops k .. end-1 of its route
-    slack: FloatArray  # max push at arrival of k keeping k..end feasible
+    nxt: IntArray
+    nxt_arr: FloatArray
+    nxt_dist_prev: FloatArray
+    nxt_slack: FloatArray  # max push at arrival of the next stop keeping the rest feasible
+    nxt_wte: FloatArray  # waits from the next stop to the end (absorb a push)
+    valid: NDArray[np.bool_]  # False on END stops
+    room_g: FloatArray
+    room_ml: FloatArray
+    room_p: FloatArray
+    cap_g: FloatArray
+    cap_ml: FloatArray
+    cap_p: FloatArray
+    s_cpk: FloatArray
+    s_cph: FloatArray
     # per route
     r_start: IntArray
-    r_day: IntArray
+    r_end: IntArray
     r_dist: FloatArray
     r_perf: FloatArray  # Σ quantity × SFD of its orders (g·m)
-    r_cpk: FloatArray  # cents per km
-    r_cph: FloatArray  # cents per hour
     r_cap: FloatArray  # (routes, 3) g, ml, parcels
     r_peak: FloatArray  # (routes, 3)
-    r_ttw: FloatArray  # mg CO2e per km
-    r_wtt: FloatArray
-    # per insertion pair (I ≤ J: pickup after stop I, delivery after stop J)
+    # per pair I < J
     p_i: IntArray
     p_j: IntArray
-    p_route: IntArray
-    p_same: NDArray[np.bool_]
     p_wait: FloatArray  # waits of stops I+1 .. J
-    p_chain: FloatArray  # max push at I+1 keeping I+1 .. J feasible (inf when I == J)
-    p_room: FloatArray  # (pairs, 3) capacity left over stops I .. J
-    p_offsets: IntArray  # first pair of each route
+    p_chain: FloatArray  # max push at I+1 keeping I+1 .. J feasible
+    p_room_g: FloatArray  # capacity left over stops I .. J
+    p_room_ml: FloatArray
+    p_room_p: FloatArray
+    p_cpk: FloatArray
+    p_cph: FloatArray
+    p_slack_j: FloatArray  # nxt_slack[p_j]
+    p_wte_j: FloatArray  # nxt_wte[p_j]
+    p_offsets: IntArray  # first pair of each route that has pairs
+    p_routes_with_pairs: IntArray
+    p_group: IntArray  # route → index into p_offsets (-1 without pairs)
+    p_count: IntArray  # pairs per route
 
 
 @dataclass(frozen=True, slots=True, kw_only=True, eq=False)
@@ -321,7 +341,7 @@ class QuoteContext:
         for r in routes:
             next_start[(r.vehicle_id, r.day, r.trip - 1)] = r.stops[0].departure_s
 
-        arrays = _build_arrays(routes, fleet, rates, next_start, index, travel)
+        arrays = _build_arrays(routes, fleet, next_start, index, travel)
 
         used = {(r.vehicle_id, r.day) for r in routes}
         open_days: list[tuple[Vehicle, int, int]] = []
@@ -375,20 +395,12 @@ class QuoteContext:
         drop = delivery or order.delivery
         wins = tuple(order.windows if windows is None else windows)
         q = np.array([order.weight_g, order.volume_ml, order.parcels], dtype=np.float64)
-        quantity = _quantity(order)
         a = self.arrays
         n_stops = len(a.arr)
         # travel between the plan's sites and the two new sites, per profile
-        to_p = np.full(n_stops, _INF)
-        to_d = np.full(n_stops, _INF)
-        from_p = np.full(n_stops, _INF)
-        from_d = np.full(n_stops, _INF)
-        tto_p = np.full(n_stops, _INF)
-        tto_d = np.full(n_stops, _INF)
-        tfrom_p = np.full(n_stops, _INF)
-        tfrom_d = np.full(n_stops, _INF)
-        pd_dist = np.zeros(n_stops)
-        pd_dur = np.zeros(n_stops)
+        tr = np.full(
+            (10, n_stops), _INF
+        )  # to_p to_d from_p from_d tto_p tto_d tfrom_p tfrom_d pd_dist pd_dur
         per_profile: dict[int, tuple[FloatArray, FloatArray, FloatArray, FloatArray, float, float]] = {}
         for code, profile in enumerate(_PROFILES):
             sites = self.sites[profile]
@@ -400,87 +412,94 @@ class QuoteContext:
             fdf, ftf, tdf, ttf = _as_float(fd), _as_float(ft), _as_float(td), _as_float(tt)
             pdd, pdt = float(_as_float(dd)[0, 0]), float(_as_float(dt_)[0, 0])
             per_profile[code] = (fdf, ftf, tdf, ttf, pdd, pdt)
-            mask = a.stop_profile == code
-            s = a.stop_site[mask]
-            to_p[mask], to_d[mask] = tdf[s, 0], tdf[s, 1]
-            tto_p[mask], tto_d[mask] = ttf[s, 0], ttf[s, 1]
-            from_p[mask], from_d[mask] = fdf[0, s], fdf[1, s]
-            tfrom_p[mask], tfrom_d[mask] = ftf[0, s], ftf[1, s]
-            pd_dist[mask], pd_dur[mask] = pdd, pdt
-
+            rows, s = a.prof_rows[code], a.prof_sites[code]
+            if len(rows):
+                tr[0:2, rows] = tdf[s].T
+                tr[4:6, rows] = ttf[s].T
+                tr[2:4, rows] = fdf[:, s]
+                tr[6:8, rows] = ftf[:, s]
+                tr[8, rows] = pdd
+                tr[9, rows] = pdt
         out: list[Candidate] = []
-        if len(a.p_i):
-            out.extend(
-                self._route_candidates(
-                    order,
-                    q,
-                    quantity,
-                    wins,
-                    locals_=(to_p, to_d, from_p, from_d, tto_p, tto_d, tfrom_p, tfrom_d, pd_dist, pd_dur),
-                )
-            )
+        if n_stops:
+            out.extend(self._route_candidates(order, q, wins, tr))
         out.extend(self._open_day_candidates(order, q, wins, per_profile))
         return out
 
     def _route_candidates(
-        self,
-        order: Order,
-        q: FloatArray,
-        quantity: int,
-        wins: Sequence[TimeWindow],
-        *,
-        locals_: tuple[FloatArray, ...],
+        self, order: Order, q: FloatArray, wins: Sequence[TimeWindow], tr: FloatArray
     ) -> list[Candidate]:
         a = self.arrays
-        to_p, to_d, from_p, from_d, tto_p, tto_d, tfrom_p, tfrom_d, pd_dist, pd_dur = locals_
-        n_stops = len(a.arr)
-        nxt = np.minimum(np.arange(n_stops) + 1, n_stops - 1)
-        # pickup alone after stop k
-        start_p = _window_start(a.dep + tto_p, order.pickup_windows)
-        dep_p = start_p + order.pickup_service_s
-        push1 = dep_p + tfrom_p[nxt] - a.arr[nxt]
-        add_p = to_p + from_p[nxt] - a.dist_prev[nxt]
-
-        i, j, same = a.p_i, a.p_j, a.p_same
-        d1 = push1[i]
-        shift_j = np.maximum(0.0, d1 - a.p_wait)
-        arrive_d = np.where(same, dep_p[i] + pd_dur[i], a.dep[j] + shift_j + tto_d[j])
-        dep_d = _window_start(arrive_d, wins) + order.service_s
-        j1 = j + 1
-        d2 = dep_d + tfrom_d[j1] - a.arr[j1]
-        room_ok = (a.p_room >= q).all(axis=1)
-        skills_ok = np.array(
-            [order.skills <= self.vehicles[r.vehicle_id].type.skills for r in self.routes], dtype=np.bool_
-        )[a.p_route]
-        ok = room_ok & skills_ok & (d1 <= a.p_chain) & (d2 <= a.slack[j1])
-        added = np.where(same, to_p[i] + pd_dist[i], add_p[i] + to_d[j]) + from_d[j1] - a.dist_prev[j1]
-        end_shift = np.maximum(0.0, d2 - a.wait_to_end[j1])
-        cost = added * a.r_cpk[a.p_route] / 1000.0 + end_shift * a.r_cph[a.p_route] / 3600.0
-        cost = np.where(ok & np.isfinite(cost), cost, _INF)
-
-        best = np.minimum.reduceat(cost, a.p_offsets)
-        hit = np.flatnonzero(np.isfinite(cost) & (cost == best[a.p_route]))
-        first_route, first_at = np.unique(a.p_route[hit], return_index=True)
-        chosen = dict(zip(first_route.tolist(), hit[first_at].tolist(), strict=True))
-        any_room = (
-            np.maximum.reduceat(room_ok.astype(np.int8), a.p_offsets) if len(chosen) < len(best) else None
-        )
+        to_p, to_d, from_p, from_d, tto_p, tto_d, tfrom_p, tfrom_d, pd_dist, pd_dur = tr
+        nxt = a.nxt
+        s_d = float(order.service_s)
+        skills = order.skills
+        with np.errstate(invalid="ignore"):
+            # per position k (insert after stop k): the pickup alone, the delivery alone, both together
+            dep_p = _window_start(a.dep + tto_p, order.pickup_windows) + order.pickup_service_s
+            push1 = dep_p + tfrom_p[nxt] - a.nxt_arr
+            add_p = to_p + from_p[nxt] - a.nxt_dist_prev
+            arr_d0 = a.dep + tto_d
+            tail_d = tfrom_d[nxt] - a.nxt_arr + s_d
+            add_d = to_d + from_d[nxt] - a.nxt_dist_prev
+            room_s = (a.room_g >= q[0]) & (a.room_p >= q[2]) & a.valid
+            if q[1] > 0:
+                room_s &= a.room_ml >= q[1]
+            if skills:
+                room_s &= np.array([skills <= self.vehicles[r.vehicle_id].type.skills for r in self.routes])[
+                    a.stop_route
+                ]
+            # pickup then delivery right after it
+            dep_d_s = _window_start(dep_p + pd_dur, wins) + s_d
+            d2_s = dep_d_s + tfrom_d[nxt] - a.nxt_arr
+            added_s = to_p + pd_dist + from_d[nxt] - a.nxt_dist_prev
+            shift_s = np.maximum(d2_s - a.nxt_wte, 0.0)
+            cost_s = added_s * a.s_cpk + shift_s * a.s_cph
+            cost_s = np.where(room_s & (d2_s <= a.nxt_slack) & np.isfinite(cost_s), cost_s, _INF)
+            best_s = np.minimum.reduceat(cost_s, a.r_start)
+            # pickup after stop I, delivery after a later stop J
+            i, j = a.p_i, a.p_j
+            f32 = np.float32
+            d1 = push1.astype(f32)[i]
+            shift = d1 - a.p_wait
+            np.maximum(shift, 0.0, out=shift)
+            if wins:
+                arrive = arr_d0.astype(f32)[j]
+                arrive += shift
+                d2 = _window_start(arrive, wins)
+                d2 += tail_d.astype(f32)[j]
+            else:
+                d2 = (arr_d0 + tail_d).astype(f32)[j]
+                d2 += shift
+            bad = d1 > a.p_chain
+            bad |= d2 > a.p_slack_j
+            bad |= a.p_room_g < q[0]
+            bad |= a.p_room_p < q[2]
+            if q[1] > 0:
+                bad |= a.p_room_ml < q[1]
+            if skills:
+                bad |= ~room_s[i]
+            cost = add_p.astype(f32)[i]
+            cost += add_d.astype(f32)[j]
+            cost *= a.p_cpk
+            late = d2 - a.p_wte_j
+            np.maximum(late, 0.0, out=late)
+            late *= a.p_cph
+            cost += late
+            np.putmask(cost, bad, np.inf)
+        best_p = np.full(len(self.routes), _INF)
+        if len(cost):
+            best_p[a.p_routes_with_pairs] = np.fmin.reduceat(cost, a.p_offsets)
+        cap_any = np.maximum.reduceat(room_s.astype(np.int8), a.r_start) > 0
 
         out: list[Candidate] = []
         for r_idx, route in enumerate(self.routes):
-            k = chosen.get(r_idx)
-            base = Candidate(
-                vehicle_id=route.vehicle_id,
-                day=route.day,
-                route_id=route.id,
-                new_vehicle_day=False,
-                feasible=False,
-            )
-            if k is None:
-                vtype = self.vehicles[route.vehicle_id].type
-                if not order.skills <= vtype.skills:
-                    reason, detail = UnassignedReason.SKILL, f"needs {sorted(order.skills - vtype.skills)}"
-                elif any_room is not None and not any_room[r_idx]:
+            vehicle = self.vehicles[route.vehicle_id]
+            bs, bp = best_s[r_idx], best_p[r_idx]
+            if not (np.isfinite(bs) or np.isfinite(bp)):
+                if not skills <= vehicle.type.skills:
+                    reason, detail = UnassignedReason.SKILL, f"needs {sorted(skills - vehicle.type.skills)}"
+                elif not cap_any[r_idx]:
                     reason, detail = UnassignedReason.CAPACITY, "no room left on the round"
                 elif not np.isfinite(to_d[a.r_start[r_idx]]) or not np.isfinite(to_p[a.r_start[r_idx]]):
                     reason, detail = (
@@ -492,35 +511,68 @@ class QuoteContext:
                         UnassignedReason.TIME_WINDOW,
                         "no position respects the windows and shift end",
                     )
-                out.append(replace(base, feasible=False, reason=reason, detail=detail))
+                out.append(
+                    Candidate(
+                        vehicle_id=route.vehicle_id,
+                        day=route.day,
+                        route_id=route.id,
+                        new_vehicle_day=False,
+                        feasible=False,
+                        reason=reason,
+                        detail=detail,
+                    )
+                )
                 continue
-            add_m = float(added[k])
-            sfd = float(to_d[a.r_start[r_idx]])
-            perf = quantity * sfd
-            rate_ttw, rate_wtt = a.r_ttw[r_idx], a.r_wtt[r_idx]
-            dist_after = a.r_dist[r_idx] + add_m
-            ttw = round(float(dist_after * rate_ttw / 1e6))
-            wtt = round(float(dist_after * rate_wtt / 1e6))
-            total = round(float(a.r_perf[r_idx] + perf))
-            p = round(float(perf))
-            rate = self.rates[self.vehicles[route.vehicle_id].type.id]
-            fill = np.max(np.maximum(a.r_peak[r_idx], a.r_cap[r_idx] - a.p_room[k] + q) / a.r_cap[r_idx])
+            lo = int(a.r_start[r_idx])
+            if bs <= bp:
+                k = lo + int(np.argmax(cost_s[lo : a.r_end[r_idx]] == bs))
+                best, add_m, shift = float(bs), float(added_s[k]), float(shift_s[k])
+                load = np.array(
+                    [a.cap_g[k] - a.room_g[k], a.cap_ml[k] - a.room_ml[k], a.cap_p[k] - a.room_p[k]]
+                )
+                delivery_s = float(dep_d_s[k]) - s_d
+            else:
+                p_lo = int(a.p_offsets[a.p_group[r_idx]])
+                p_hi = p_lo + int(a.p_count[r_idx])
+                k = p_lo + int(np.argmax(cost[p_lo:p_hi] == bp))
+                ki, kj = int(i[k]), int(j[k])
+                best, add_m = float(bp), float(add_p[ki] + add_d[kj])
+                shift = max(float(d2[k]) - float(a.nxt_wte[kj]), 0.0)
+                load = np.array(
+                    [a.cap_g[ki] - a.p_room_g[k], a.cap_ml[ki] - a.p_room_ml[k], a.cap_p[ki] - a.p_room_p[k]]
+                )
+                delivery_s = float(d2[k]) - float(tail_d[kj])
+            sfd = float(to_d[lo])
+            perf = _quantity(order) * sfd
+            dist_after = float(a.r_dist[r_idx]) + add_m
+            total = round(float(a.r_perf[r_idx]) + perf)
+            p = round(perf)
+            rate = self.rates[vehicle.type.id]
+            cap = a.r_cap[r_idx]
+            fill = float(np.max(np.maximum(a.r_peak[r_idx], load + q) / cap))
             out.append(
-                replace(
-                    base,
+                Candidate(
+                    vehicle_id=route.vehicle_id,
+                    day=route.day,
+                    route_id=route.id,
+                    new_vehicle_day=False,
                     feasible=True,
-                    cost_mcents=round(float((cost[k]) * 1000)),
-                    added_distance_m=round(float(add_m)),
-                    added_duration_s=round(float(end_shift[k])),
+                    cost_mcents=round(best * 1000),
+                    added_distance_m=round(add_m),
+                    added_duration_s=round(shift),
                     footprint=Footprint(
-                        ttw_co2e_g=allocate_co2e_g(ttw, p, total),
-                        wtt_co2e_g=allocate_co2e_g(wtt, p, total),
+                        ttw_co2e_g=allocate_co2e_g(
+                            round(dist_after * rate.ttw_co2e_mg_per_km / 1e6), p, total
+                        ),
+                        wtt_co2e_g=allocate_co2e_g(
+                            round(dist_after * rate.wtt_co2e_mg_per_km / 1e6), p, total
+                        ),
                         factor_id=rate.factor_id,
                         source=rate.source,
                         year=rate.year,
                     ),
-                    fill_rate_pct=round(float((fill) * 100)),
-                    delivery_s=round(float((dep_d[k]) - order.service_s)),
+                    fill_rate_pct=round(fill * 100),
+                    delivery_s=round(delivery_s),
                 )
             )
         return out
@@ -617,141 +669,169 @@ class QuoteContext:
 def _build_arrays(
     routes: Sequence[Route],
     fleet: Mapping[str, Vehicle],
-    rates: Mapping[str, EmissionRate],
     next_start: Mapping[tuple[str, int, int], int],
     index: Any,
     travel: TravelLookup,
 ) -> _Arrays:
-    stop_profile: list[int] = []
-    stop_site: list[int] = []
-    arr: list[float] = []
-    dep: list[float] = []
-    dist_prev: list[float] = []
-    wait_to_end: list[float] = []
-    slack: list[float] = []
+    cols: dict[str, list[Any]] = {
+        k: []
+        for k in (
+            "stop_route", "profile", "site", "arr", "dep", "nxt", "nxt_arr", "nxt_dist_prev", "nxt_slack",
+            "nxt_wte", "valid", "room", "cap", "cpk", "cph",
+        )
+    }  # fmt: skip
+    pairs: dict[str, list[Any]] = {k: [] for k in ("i", "j", "wait", "chain", "room", "cpk", "cph")}
     r_start: list[int] = []
     r_perf: list[float] = []
-    r_peak: list[list[float]] = []
-    p_parts: dict[str, list[Any]] = {k: [] for k in ("i", "j", "wait", "chain", "room")}
-    p_offsets: list[int] = []
-    n_pairs = 0
-    for r in routes:
+    r_peak: list[Any] = []
+    r_cap: list[Any] = []
+    p_count: list[int] = []
+    off = 0
+    for r_idx, r in enumerate(routes):
         v = fleet[r.vehicle_id]
-        code = _PROFILES.index(r.profile)
-        off = len(arr)
-        r_start.append(off)
+        vt = v.type
         stops = r.stops
         n = len(stops)
+        r_start.append(off)
         s_arr = np.array([s.arrival_s for s in stops], dtype=np.float64)
         s_dep = np.array([s.departure_s for s in stops], dtype=np.float64)
         ws = np.array(
             [s.window_start_s if s.window_start_s is not None else s.arrival_s for s in stops], np.float64
         )
         we = np.array([s.window_end_s if s.window_end_s is not None else np.inf for s in stops], np.float64)
-        we = np.maximum(we, s_arr)  # a late stop in the plan is not made worse, not blocking
+        we = np.maximum(we, s_arr)  # a stop already late in the plan is not made worse, not blocking
         wait = np.maximum(0.0, ws - s_arr)
         limit = r.day * DAY_S + v.shift_end_s
-        nxt = next_start.get((r.vehicle_id, r.day, r.trip))
-        if nxt is not None:
-            limit = min(limit, nxt - v.reload_s)
+        nxt_trip = next_start.get((r.vehicle_id, r.day, r.trip))
+        if nxt_trip is not None:
+            limit = min(limit, nxt_trip - v.reload_s)
         limit = max(limit, int(s_arr[-1]))
-        # slack[k] = max push at arrival of k keeping k..end feasible (backwards)
+        # slack[k] = max push at arrival of k keeping k .. end feasible (backwards)
         sl = np.empty(n)
         sl[-1] = limit - s_arr[-1]
         for k in range(n - 2, -1, -1):
             sl[k] = min(we[k] - s_arr[k], wait[k] + sl[k + 1])
-        wp = np.concatenate([[0.0], np.cumsum(wait)])  # wp[k] = waits of stops < k
+        wp = np.concatenate([[0.0], np.cumsum(wait)])  # wp[k] = waits of stops before k
+        wte = wp[n - 1] - wp[:n]  # waits of stops k .. end-1
         h = we - s_arr + wp[:n]
         loads = np.array([[s.load_g, s.load_ml, s.load_parcels] for s in stops], dtype=np.float64)
-        cap = np.array([v.type.capacity_g, v.type.capacity_ml, v.type.capacity_parcels], dtype=np.float64)
-        r_peak.append(loads.max(axis=0).tolist())
-        sites = [index(r.profile, Site(id=s.site_id, location=s.location)) for s in stops]
-        stop_profile.extend([code] * n)
-        stop_site.extend(sites)
-        arr.extend(s_arr.tolist())
-        dep.extend(s_dep.tolist())
-        dist_prev.extend(float(s.distance_from_prev_m) for s in stops)
-        wait_to_end.extend((wp[n - 1] - wp[:n]).tolist())
-        slack.extend(sl.tolist())
+        cap = np.array([vt.capacity_g, vt.capacity_ml, vt.capacity_parcels], dtype=np.float64)
+        r_cap.append(cap)
+        r_peak.append(loads.max(axis=0))
+        nxt_local = np.minimum(np.arange(n) + 1, n - 1)
+        cols["stop_route"].append(np.full(n, r_idx))
+        cols["profile"].append(np.full(n, _PROFILES.index(r.profile)))
+        cols["site"].append(
+            np.array([index(r.profile, Site(id=s.site_id, location=s.location)) for s in stops])
+        )
+        cols["arr"].append(s_arr)
+        cols["dep"].append(s_dep)
+        cols["nxt"].append(nxt_local + off)
+        cols["nxt_arr"].append(s_arr[nxt_local])
+        cols["nxt_dist_prev"].append(np.array([float(s.distance_from_prev_m) for s in stops])[nxt_local])
+        cols["nxt_slack"].append(sl[nxt_local])
+        cols["nxt_wte"].append(wte[nxt_local])
+        cols["valid"].append(np.arange(n) < n - 1)
+        cols["room"].append(cap - loads)
+        cols["cap"].append(np.tile(cap, (n, 1)))
+        cols["cpk"].append(np.full(n, vt.cost_cents_per_km / 1000))
+        cols["cph"].append(np.full(n, vt.cost_cents_per_hour / 3600))
         # GLEC performance of the orders already on the route: drop × SFD from the start
         drops = [k for k in range(1, n) if loads[k, 0] < loads[k - 1, 0] or loads[k, 1] < loads[k - 1, 1]]
         perf = 0.0
         if drops:
+            start = Site(id=stops[0].site_id, location=stops[0].location)
             dd, _ = travel.legs(
-                r.profile,
-                [Site(id=stops[0].site_id, location=stops[0].location)],
-                [Site(id=stops[k].site_id, location=stops[k].location) for k in drops],
+                r.profile, [start], [Site(id=stops[k].site_id, location=stops[k].location) for k in drops]
             )
             for col, k in enumerate(drops):
                 dropped_g = loads[k - 1, 0] - loads[k, 0]
                 qty = dropped_g if dropped_g > 0 else loads[k - 1, 1] - loads[k, 1]
                 perf += qty * max(0, int(dd[0, col]))
         r_perf.append(perf)
-        # pairs over insertion positions 0 .. n-2 (after stop i, after stop j, i <= j)
+        # pairs over insertion positions 0 .. n-2 with I < J
         m = n - 1
-        ii, jj = np.triu_indices(m)
-        chain = np.full((m, m), np.inf)
-        room = np.empty((m, m, 3))
-        for a in range(m):
-            if a + 1 < m:
-                chain[a, a + 1 :] = np.minimum.accumulate(h[a + 1 : m]) - wp[a + 1]
-            room[a, a:] = cap - np.maximum.accumulate(loads[a:m], axis=0)
-        p_offsets.append(n_pairs)
-        n_pairs += len(ii)
-        p_parts["i"].append(ii + off)
-        p_parts["j"].append(jj + off)
-        p_parts["wait"].append(wp[jj + 1] - wp[ii + 1])
-        p_parts["chain"].append(chain[ii, jj])
-        p_parts["room"].append(room[ii, jj])
-    n_routes = len(routes)
+        ii, jj = np.triu_indices(m, k=1)
+        p_count.append(len(ii))
+        if len(ii):
+            chain = np.full((m, m), np.inf)
+            room = np.empty((m, m, 3))
+            for a in range(m):
+                if a + 1 < m:
+                    chain[a, a + 1 :] = np.minimum.accumulate(h[a + 1 : m]) - wp[a + 1]
+                room[a, a:] = cap - np.maximum.accumulate(loads[a:m], axis=0)
+            pairs["i"].append(ii + off)
+            pairs["j"].append(jj + off)
+            pairs["wait"].append(wp[jj + 1] - wp[ii + 1])
+            pairs["chain"].append(chain[ii, jj])
+            pairs["room"].append(room[ii, jj])
+            pairs["cpk"].append(np.full(len(ii), vt.cost_cents_per_km / 1000))
+            pairs["cph"].append(np.full(len(ii), vt.cost_cents_per_hour / 3600))
+        off += n
 
-    def cat(key: str, width: int = 0) -> Any:
-        parts = p_parts[key]
+    def cat(parts: list[Any], *, dtype: Any = np.float64, width: int = 0) -> Any:
         if parts:
-            return np.concatenate(parts)
-        return np.zeros((0, width) if width else 0)
+            return np.concatenate(parts).astype(dtype)
+        return np.zeros((0, width) if width else 0, dtype=dtype)
 
-    p_i = cat("i").astype(np.int64)
-    p_j = cat("j").astype(np.int64)
-    p_route = np.repeat(np.arange(n_routes), np.diff(np.array([*p_offsets, n_pairs]))) if n_routes else p_i
+    # pair-level arrays in float32 (times < 2^24 s are exact) and int32 indices: half the memory traffic
+    f32 = np.float32
+    p_i = cat(pairs["i"], dtype=np.int32)
+    p_j = cat(pairs["j"], dtype=np.int32)
+    nxt_slack = cat(cols["nxt_slack"])
+    nxt_wte = cat(cols["nxt_wte"])
+    profile = cat(cols["profile"], dtype=np.int64)
+    site = cat(cols["site"], dtype=np.int64)
+    rows = tuple(np.flatnonzero(profile == c) for c in range(len(_PROFILES)))
+    room = cat(cols["room"], width=3)
+    capc = cat(cols["cap"], width=3)
+    proom = cat(pairs["room"], width=3)
+    counts = np.array(p_count, dtype=np.int64)
+    with_pairs = np.flatnonzero(counts > 0)
+    group = np.full(len(routes), -1, dtype=np.int64)
+    group[with_pairs] = np.arange(len(with_pairs))
+    starts = np.array(r_start, dtype=np.int64)
     return _Arrays(
-        stop_profile=np.array(stop_profile, dtype=np.int64),
-        stop_site=np.array(stop_site, dtype=np.int64),
-        arr=np.array(arr),
-        dep=np.array(dep),
-        dist_prev=np.array(dist_prev),
-        wait_to_end=np.array(wait_to_end),
-        slack=np.array(slack),
-        r_start=np.array(r_start, dtype=np.int64),
-        r_day=np.array([r.day for r in routes], dtype=np.int64),
+        stop_route=cat(cols["stop_route"], dtype=np.int64),
+        prof_rows=rows,
+        prof_sites=tuple(site[r] for r in rows),
+        arr=cat(cols["arr"]),
+        dep=cat(cols["dep"]),
+        nxt=cat(cols["nxt"], dtype=np.int64),
+        nxt_arr=cat(cols["nxt_arr"]),
+        nxt_dist_prev=cat(cols["nxt_dist_prev"]),
+        nxt_slack=nxt_slack,
+        nxt_wte=nxt_wte,
+        valid=cat(cols["valid"], dtype=np.bool_),
+        room_g=np.ascontiguousarray(room[:, 0]),
+        room_ml=np.ascontiguousarray(room[:, 1]),
+        room_p=np.ascontiguousarray(room[:, 2]),
+        cap_g=np.ascontiguousarray(capc[:, 0]),
+        cap_ml=np.ascontiguousarray(capc[:, 1]),
+        cap_p=np.ascontiguousarray(capc[:, 2]),
+        s_cpk=cat(cols["cpk"]),
+        s_cph=cat(cols["cph"]),
+        r_start=starts,
+        r_end=starts + np.array([len(r.stops) for r in routes], dtype=np.int64),
         r_dist=np.array([r.distance_m for r in routes], dtype=np.float64),
         r_perf=np.array(r_perf, dtype=np.float64),
-        r_cpk=np.array([fleet[r.vehicle_id].type.cost_cents_per_km for r in routes], dtype=np.float64),
-        r_cph=np.array([fleet[r.vehicle_id].type.cost_cents_per_hour for r in routes], dtype=np.float64),
-        r_cap=np.array(
-            [
-                [
-                    fleet[r.vehicle_id].type.capacity_g,
-                    fleet[r.vehicle_id].type.capacity_ml,
-                    fleet[r.vehicle_id].type.capacity_parcels,
-                ]
-                for r in routes
-            ],
-            dtype=np.float64,
-        ).reshape(n_routes, 3),
-        r_peak=np.array(r_peak, dtype=np.float64).reshape(n_routes, 3),
-        r_ttw=np.array(
-            [rates[fleet[r.vehicle_id].type.id].ttw_co2e_mg_per_km for r in routes], dtype=np.float64
-        ),
-        r_wtt=np.array(
-            [rates[fleet[r.vehicle_id].type.id].wtt_co2e_mg_per_km for r in routes], dtype=np.float64
-        ),
+        r_cap=np.array(r_cap, dtype=np.float64).reshape(len(routes), 3),
+        r_peak=np.array(r_peak, dtype=np.float64).reshape(len(routes), 3),
         p_i=p_i,
         p_j=p_j,
-        p_route=p_route.astype(np.int64),
-        p_same=p_i == p_j,
-        p_wait=cat("wait"),
-        p_chain=cat("chain"),
-        p_room=cat("room", 3),
-        p_offsets=np.array(p_offsets, dtype=np.int64),
+        p_wait=cat(pairs["wait"], dtype=f32),
+        p_chain=cat(pairs["chain"], dtype=f32),
+        p_room_g=np.ascontiguousarray(proom[:, 0], dtype=f32),
+        p_room_ml=np.ascontiguousarray(proom[:, 1], dtype=f32),
+        p_room_p=np.ascontiguousarray(proom[:, 2], dtype=f32),
+        p_cpk=cat(pairs["cpk"], dtype=f32),
+        p_cph=cat(pairs["cph"], dtype=f32),
+        p_slack_j=nxt_slack[p_j].astype(f32),
+        p_wte_j=nxt_wte[p_j].astype(f32),
+        p_offsets=np.concatenate([[0], np.cumsum(counts[with_pairs])[:-1]]).astype(np.int64)
+        if len(with_pairs)
+        else np.zeros(0, dtype=np.int64),
+        p_routes_with_pairs=with_pairs,
+        p_group=group,
+        p_count=counts,
     )

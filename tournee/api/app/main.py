@@ -10,12 +10,15 @@ from fastapi import APIRouter, FastAPI
 
 from tournee import __version__
 from tournee.api.app.errors import PROBLEM_RESPONSES, install_error_handlers
+from tournee.api.app.jobs import JobRunner
 from tournee.api.app.limits import BodySizeLimit
+from tournee.api.app.planjobs import NetworkCache
 from tournee.api.app.routers import (
     customers,
     hubs,
     merchants,
     orders,
+    plans,
     standing_orders,
     tariff,
     tenants,
@@ -42,6 +45,8 @@ def _api_router() -> APIRouter:
     api.include_router(tariff.router)
     api.include_router(orders.router)
     api.include_router(standing_orders.router)
+    api.include_router(plans.jobs)
+    api.include_router(plans.plans)
     return api
 
 
@@ -71,9 +76,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.engine = engine
     app.state.sessionmaker = make_sessionmaker(engine)
-    from tournee.api.app.jobs import JobRunner
-
     app.state.jobs = JobRunner(app.state.sessionmaker, workers=settings.plan_workers)
+    app.state.networks = NetworkCache(settings)
     install_error_handlers(app)
     app.include_router(_api_router())
 

@@ -443,6 +443,10 @@ class PlanJobCreate(In):
     time_limit_s: Annotated[float, Field(strict=True, gt=0, le=600)] | None = None
 
 
+class ReplanRequest(In):
+    time_limit_s: Annotated[float, Field(strict=True, gt=0, le=600)] | None = None
+
+
 class PlanJobPublic(Out):
     id: str
     status: str

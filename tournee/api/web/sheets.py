@@ -1,0 +1,257 @@
+"""Route sheets from the database: a stored plan's route plus who and what is at each stop.
+
+The one place the pages read storage directly: it turns a stored plan version, the
+tenant's orders, customers, hubs, merchants and vehicles into the pure inputs of
+:mod:`tournee.api.web.documents` (a :class:`~tournee.domain.Route` and a
+:class:`~tournee.api.web.documents.SheetContext`), and into the JSON the courier's
+phone page shows.  A courier only ever sees routes of its own vehicle.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+from dataclasses import dataclass, replace
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from tournee.api.app.deps import Principal
+from tournee.api.app.errors import Forbidden
+from tournee.api.db import models as m
+from tournee.api.services.plan_io import plan_from_json
+from tournee.api.web import i18n
+from tournee.api.web.documents import (
+    LonLat,
+    OrderInfo,
+    SheetContext,
+    SiteInfo,
+    network_lines,
+    sheet_rows,
+)
+from tournee.domain import NotFound, Plan, Profile, Route
+
+__all__ = ["LoadedRoute", "basemap_lines", "courier_json", "load_plan", "load_route", "map_center"]
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class LoadedRoute:
+    """A route of a stored plan with everything its documents need."""
+
+    plan_id: str
+    plan: Plan
+    route: Route
+    ctx: SheetContext
+    statuses: dict[str, str]  # order id -> order status (pending, planned, delivered, failed…)
+
+
+@lru_cache(maxsize=4)
+def _network_lines(map_path: str) -> tuple[tuple[LonLat, ...], ...]:
+    from tournee.api.services.maps import load_map
+
+    nets = load_map(Path(map_path), profiles=(Profile.VAN,))
+    return tuple(tuple(line) for line in network_lines(nets[Profile.VAN]))
+
+
+def basemap_lines(map_path: Path | None) -> tuple[tuple[LonLat, ...], ...]:
+    """Road polylines of the served map (the embedded Helsinki extract by default), cached."""
+    from tournee.api.services.maps import default_map_path
+
+    return _network_lines(str(map_path or default_map_path()))
+
+
+def map_center(map_path: Path | None) -> LonLat:
+    """Middle of the served map's roads, where pages centre their maps before data arrives."""
+    lines = basemap_lines(map_path)
+    if not lines:
+        return (0.0, 0.0)
+    lons = [p[0] for line in lines for p in line]
+    lats = [p[1] for line in lines for p in line]
+    return ((min(lons) + max(lons)) / 2, (min(lats) + max(lats)) / 2)
+
+
+def load_plan(session: Session, principal: Principal, plan_id: str) -> tuple[m.PlanVersion, Plan]:
+    """A stored plan version of the caller's tenant.
+
+    Raises
+    ------
+    NotFound
+        If it does not exist or belongs to another tenant.
+    """
+    row = session.get(m.PlanVersion, plan_id)
+    if row is None or row.tenant_id != principal.tenant_id:
+        raise NotFound(f"plan {plan_id!r} not found")
+    plan = plan_from_json(row.body)
+    locked = set(session.scalars(select(m.RouteLock.route_id).where(m.RouteLock.plan_id == row.id)))
+    if locked:
+        plan = replace(plan, routes=tuple(replace(r, locked=r.locked or r.id in locked) for r in plan.routes))
+    return row, plan
+
+
+def _by_id(session: Session, model: Any, tenant_id: str, ids: Iterable[str]) -> dict[str, Any]:
+    wanted = sorted(set(ids))
+    if not wanted:
+        return {}
+    rows = session.scalars(select(model).where(model.tenant_id == tenant_id, model.id.in_(wanted)))
+    return {r.id: r for r in rows}
+
+
+def load_route(
+    session: Session,
+    principal: Principal,
+    plan_id: str,
+    route_id: str,
+    *,
+    lang: str | None = None,
+    mobile_url: str = "",
+    map_path: Path | None = None,
+) -> LoadedRoute:
+    """One route of a stored plan with names, phones, addresses, items and amounts.
+
+    Parameters
+    ----------
+    session : Session
+        Database session.
+    principal : Principal
+        The caller; a courier may open only its own vehicle's routes.
+    plan_id, route_id : str
+        Which route.
+    lang : str, optional
+        Language of the documents; default the tenant's.
+    mobile_url : str
+        Address of the courier's page, printed as a QR code.
+    map_path : Path, optional
+        OSM extract whose roads are drawn behind the route on the printed map.
+
+    Raises
+    ------
+    NotFound
+        If the plan or the route does not exist in the caller's tenant.
+    Forbidden
+        If a courier asks for another vehicle's route.
+    """
+    _, plan = load_plan(session, principal, plan_id)
+    route = next((r for r in plan.routes if r.id == route_id), None)
+    if route is None:
+        raise NotFound(f"route {route_id!r} not found in plan {plan_id!r}")
+    if principal.role == "courier" and route.vehicle_id != principal.vehicle_id:
+        raise Forbidden(f"route {route_id!r} is not a route of your vehicle")
+    if principal.role not in ("courier", "admin", "planner", "staff"):
+        raise Forbidden(f"role {principal.role!r} may not read route sheets")
+    tenant = session.get(m.Tenant, principal.tenant_id)
+    assert tenant is not None
+    tid = tenant.id
+    site_ids = {s.site_id for s in route.stops}
+    orders = _by_id(session, m.Order, tid, route.order_ids)
+    customers = _by_id(
+        session, m.Customer, tid, site_ids | {o.customer_id for o in orders.values() if o.customer_id}
+    )
+    hubs = _by_id(session, m.Hub, tid, site_ids)
+    merchants = _by_id(session, m.Merchant, tid, site_ids | {o.merchant_id for o in orders.values()})
+    vehicle = session.get(m.Vehicle, route.vehicle_id)
+    sites: dict[str, SiteInfo] = {}
+    for h in hubs.values():
+        sites[h.id] = SiteInfo(name=h.name, address=h.address)
+    for mer in merchants.values():
+        sites[mer.id] = SiteInfo(name=mer.name, address=mer.address, phone=mer.phone)
+    for c in customers.values():
+        sites[c.id] = SiteInfo(name=c.name, address=c.address, phone=c.phone, notes=c.notes)
+    infos: dict[str, OrderInfo] = {}
+    for o in orders.values():
+        infos[o.id] = OrderInfo(
+            reference=o.reference or o.id[:8],
+            customer_name=o.delivery_name
+            or (customers[o.customer_id].name if o.customer_id in customers else ""),
+            phone=o.delivery_phone,
+            address=o.delivery_address,
+            items=o.notes,
+            collect_cents=o.collect_cents,
+        )
+    # A delivery stop named by the order (not a known site) gets the order's address.
+    for stop in route.stops:
+        if stop.site_id not in sites and stop.order_ids:
+            o = orders.get(stop.order_ids[0])
+            if o is not None:
+                sites[stop.site_id] = SiteInfo(name=o.delivery_name, address=o.delivery_address)
+    lon = [s.location.lon for s in route.stops]
+    lat = [s.location.lat for s in route.stops]
+    pad = 0.01
+    bbox = (min(lon) - pad, min(lat) - pad, max(lon) + pad, max(lat) + pad) if lon else None
+    roads = basemap_lines(map_path)
+    if bbox is not None:
+        roads = tuple(
+            line
+            for line in roads
+            if any(bbox[0] <= x <= bbox[2] and bbox[1] <= y <= bbox[3] for x, y in line)
+        )
+    ctx = SheetContext(
+        horizon=plan.horizon,
+        lang=lang or (tenant.language if tenant.language in i18n.LANGUAGES else i18n.DEFAULT_LANG),
+        currency=tenant.currency,
+        timezone=tenant.time_zone,
+        tenant_name=tenant.name,
+        vehicle_name=vehicle.name if vehicle is not None and vehicle.tenant_id == tid else route.vehicle_id,
+        mobile_url=mobile_url,
+        sites=sites,
+        orders=infos,
+        basemap=roads,
+    )
+    statuses = {o.id: o.status for o in orders.values()}
+    return LoadedRoute(plan_id=plan_id, plan=plan, route=route, ctx=ctx, statuses=statuses)
+
+
+def courier_json(loaded: LoadedRoute, *, reasons: dict[str, str] | None = None) -> dict[str, Any]:
+    """The courier page's view of a route: numbered stops with contacts, goods and status.
+
+    ``reasons`` maps an order id to the failure reason recorded for it.
+    """
+    route, ctx = loaded.route, loaded.ctx
+    rows = {id(r.stop): r for r in sheet_rows(route, ctx)}
+    stops: list[dict[str, Any]] = []
+    for seq, stop in enumerate(route.stops):
+        row = rows.get(id(stop))
+        states = {loaded.statuses.get(o, "pending") for o in stop.order_ids}
+        status = "failed" if "failed" in states else "delivered" if states == {"delivered"} else "pending"
+        reason = next((reasons.get(o, "") for o in stop.order_ids if reasons and o in reasons), "")
+        stops.append(
+            {
+                "seq": seq,
+                "number": row.number if row else None,
+                "kind": stop.kind.value,
+                "lon": stop.location.lon,
+                "lat": stop.location.lat,
+                "arrival_s": stop.arrival_s,
+                "window_start_s": stop.window_start_s,
+                "window_end_s": stop.window_end_s,
+                "order_ids": list(stop.order_ids),
+                "name": row.name if row else "",
+                "address": row.address if row else "",
+                "phone": row.phone if row else "",
+                "door_code": row.door_code if row else "",
+                "notes": row.notes if row else "",
+                "items": row.items if row else "",
+                "weight_g": row.weight_g if row else 0,
+                "parcels": row.parcels if row else 0,
+                "collect_cents": row.collect_cents if row else 0,
+                "status": status if stop.order_ids else "",
+                "reason": reason,
+            }
+        )
+    return {
+        "plan_id": loaded.plan_id,
+        "route_id": route.id,
+        "vehicle_id": route.vehicle_id,
+        "vehicle_name": ctx.vehicle_name,
+        "date": ctx.horizon.date_of(route.day).isoformat(),
+        "currency": ctx.currency,
+        "start_s": route.stops[0].departure_s if route.stops else 0,
+        "distance_m": route.distance_m,
+        "duration_s": route.duration_s,
+        "co2e_g": route.co2e_g,
+        "stops": stops,
+    }

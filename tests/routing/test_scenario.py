@@ -115,3 +115,19 @@ def test_a_map_with_few_shops_gets_producers_beside_the_roads(tmp_path: Path) ->
     assert any("beside the roads" in note for note in s.notes)
     snapped = Snapper(van).snap_all([(site.id, site.location) for site in s.sites()], max_distance_m=300)
     assert not snapped.off_network  # every place the week uses is reachable by road
+
+
+def test_the_week_stays_inside_the_served_area(helsinki_pbf: Path, tmp_path: Path) -> None:
+    from tournee.routing.network import load_networks
+    from tournee.routing.travel import haversine_m
+
+    van = load_networks(helsinki_pbf, profiles=(Profile.VAN,), cache_dir=tmp_path)[Profile.VAN]
+    s = build_scenario(helsinki_pbf, params=ScenarioParams(orders=40, area_radius_m=250), network=van)
+    sites = s.sites()
+    widest = max(
+        haversine_m(a.location.lon, a.location.lat, b.location.lon, b.location.lat)
+        for a in sites
+        for b in sites
+    )
+    assert widest <= 2 * 250 + 2 * 20  # the disc, plus the jitter of road-sampled doors
+    assert len(s.orders) == 40

@@ -114,6 +114,9 @@ class ScenarioParams:
         Random seed: same seed, same scenario.
     pickup_at_hub_pct : int
         Share of orders whose goods already wait at the depot (percent).
+    area_radius_m : int
+        Served area on a map: places within this distance (metres) of the densest
+        part of the map's addresses (a big regional extract is not one delivery area).
     """
 
     orders: int = 60
@@ -124,6 +127,7 @@ class ScenarioParams:
     days: int = 6
     seed: int = 0
     pickup_at_hub_pct: int = 10
+    area_radius_m: int = 6_000
 
     def __post_init__(self) -> None:
         for name, minimum in (
@@ -133,6 +137,7 @@ class ScenarioParams:
             ("cargo_bikes", 0),
             ("days", 1),
             ("pickup_at_hub_pct", 0),
+            ("area_radius_m", 1),
         ):
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
@@ -372,6 +377,43 @@ def _road_places(net: RoadNetwork, count: int, *, seed: int, prefix: str, catego
     ]
 
 
+def _metres(a: Location, b: Location) -> float:
+    kx = math.cos(math.radians((a.lat + b.lat) / 2))
+    return math.hypot((a.lon - b.lon) * kx, a.lat - b.lat) * _M_PER_DEG
+
+
+def _area_centre(places: Sequence[MapPlace], net: RoadNetwork | None) -> Location | None:
+    """The place nearest the coordinate-wise median of ``places`` (or of the network's nodes)."""
+    if places:
+        lons = sorted(p.location.lon for p in places)
+        lats = sorted(p.location.lat for p in places)
+        mid = Location(lon=lons[len(lons) // 2], lat=lats[len(lats) // 2])
+        return min(places, key=lambda p: (_metres(p.location, mid), p.osm_id)).location
+    if net is not None and net.node_count:
+        return Location(
+            lon=float(sorted(net.node_lon)[net.node_count // 2]),
+            lat=float(sorted(net.node_lat)[net.node_count // 2]),
+        )
+    return None
+
+
+def _road_places_within(
+    net: RoadNetwork, count: int, centre: Location, radius_m: int, *, seed: int, prefix: str, category: str
+) -> list[MapPlace]:
+    """``count`` road places inside the served disc (sampling more until enough fall inside)."""
+    out: list[MapPlace] = []
+    draw = count
+    for attempt in range(6):
+        sample = _road_places(
+            net, draw, seed=seed + 1000 * attempt, prefix=f"{prefix}{attempt}-", category=category
+        )
+        out += [p for p in sample if _metres(p.location, centre) <= radius_m]
+        if len(out) >= count:
+            break
+        draw *= 4
+    return out[:count]
+
+
 def build_scenario(
     path: Path,
     *,
@@ -411,6 +453,15 @@ def build_scenario(
     notes: list[str] = []
     # Keep one place per location (a shop and its building often share one).
     homes = list({(round(p.location.lon, 6), round(p.location.lat, 6)): p for p in homes}.values())
+    # The served area: a disc around the middle of the map's addresses (or roads).
+    centre = _area_centre(homes or shops, network)
+    if centre is None:
+        raise MapError(
+            f"map {str(path)!r}: no shop, craft, farm, marketplace or address, and no road network given"
+        )
+    radius = params.area_radius_m
+    shops = [p for p in shops if _metres(p.location, centre) <= radius]
+    homes = [p for p in homes if _metres(p.location, centre) <= radius]
     want_customers = max(8, min(params.orders, 4 * max(1, params.orders // 3)))
     if len(shops) < params.merchants:
         if network is None and not shops:
@@ -419,11 +470,15 @@ def build_scenario(
             )
         if network is not None:
             extra = params.merchants - len(shops)
-            shops += _road_places(network, extra, seed=params.seed + 1, prefix="road-m", category="producer")
+            shops += _road_places_within(
+                network, extra, centre, radius, seed=params.seed + 1, prefix="road-m", category="producer"
+            )
             notes.append(f"{extra} merchants placed beside the roads (the map has few shops)")
     if len(homes) < want_customers and network is not None:
         extra = want_customers - len(homes)
-        homes += _road_places(network, extra, seed=params.seed + 2, prefix="road-a", category="address")
+        homes += _road_places_within(
+            network, extra, centre, radius, seed=params.seed + 2, prefix="road-a", category="address"
+        )
         notes.append(f"{extra} customer addresses placed beside the roads (the map has few addresses)")
     if not homes:
         raise MapError(f"map {str(path)!r}: no address or residential building, and no road network given")
@@ -752,7 +807,8 @@ def _compose(
     clon, clat = _centroid(homes)
     by_centre = sorted(homes, key=lambda p: (_dist2(p.location, clon, clat), p.osm_id))
     micro_place = by_centre[0]
-    depot_place = by_centre[-1]
+    # Towards the edge, not at the farthest outlier.
+    depot_place = by_centre[(len(by_centre) - 1) * 85 // 100]
     depot = Hub(
         id="depot",
         name="Depot",

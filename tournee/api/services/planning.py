@@ -149,7 +149,16 @@ def _money(cents: int, currency: str) -> str:
 
 def _status(status: str) -> str:
     """OR-Tools' status name as words (``ROUTING_SUCCESS`` → ``success``)."""
-    return status.removeprefix("ROUTING_").replace("_", " ").lower() or "—"
+    known = {
+        "ROUTING_SUCCESS": "local optimum reached",
+        "ROUTING_PARTIAL_SUCCESS_LOCAL_OPTIMUM_NOT_REACHED": "stopped at the time limit",
+        "ROUTING_OPTIMAL": "optimal",
+    }
+    words = [
+        known.get(p.strip(), p.strip().removeprefix("ROUTING_").replace("_", " ").lower())
+        for p in status.split(",")
+    ]
+    return "; ".join(dict.fromkeys(w for w in words if w)) or "—"
 
 
 def summary_rows(s: PlanSummary) -> list[tuple[str, str]]:

@@ -358,14 +358,21 @@ def extract_places(path: Path) -> tuple[list[MapPlace], list[MapPlace]]:
     return merchants, addresses
 
 
-def _near_roads(places: list[MapPlace], net: RoadNetwork | None, max_snap_m: int) -> list[MapPlace]:
+def _near_roads(
+    shops: list[MapPlace], homes: list[MapPlace], net: RoadNetwork | None, max_snap_m: int
+) -> tuple[list[MapPlace], list[MapPlace]]:
     """The places within ``max_snap_m`` of the network (all of them without a network)."""
+    places = shops + homes
     if net is None or not places:
-        return places
+        return shops, homes
     from tournee.routing.snap import Snapper
 
     snapped = Snapper(net).snap_all([(p.osm_id, p.location) for p in places], max_distance_m=max_snap_m)
-    return [p for p, ok in zip(places, snapped.on_network.tolist(), strict=True) if ok]
+    ok = snapped.on_network.tolist()
+    return (
+        [p for p, k in zip(shops, ok[: len(shops)], strict=True) if k],
+        [p for p, k in zip(homes, ok[len(shops) :], strict=True) if k],
+    )
 
 
 def _road_places(net: RoadNetwork, count: int, *, seed: int, prefix: str, category: str) -> list[MapPlace]:
@@ -448,8 +455,7 @@ def build_scenario(
     """
     rng = random.Random(params.seed)
     shops, homes = extract_places(path)
-    shops = _near_roads(shops, network, max_snap_m)
-    homes = _near_roads(homes, network, max_snap_m)
+    shops, homes = _near_roads(shops, homes, network, max_snap_m)
     notes: list[str] = []
     # Keep one place per location (a shop and its building often share one).
     homes = list({(round(p.location.lon, 6), round(p.location.lat, 6)): p for p in homes}.values())

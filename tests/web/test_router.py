@@ -176,7 +176,9 @@ def seed(client: TestClient, *, language: str = "fr", currency: str = "EUR") -> 
     start = dt.date(2026, 11, 23)
     t0 = 1 * DAY_S + 8 * 3600
 
-    def stop(kind: StopKind, site: dict[str, object], t: int, oids: tuple[str, ...], load: int) -> Stop:
+    def stop(
+        kind: StopKind, site: dict[str, object], t: int, oids: tuple[str, ...], load: int, parcels: int = 0
+    ) -> Stop:
         return Stop(
             kind=kind,
             site_id=str(site["id"]),
@@ -185,7 +187,7 @@ def seed(client: TestClient, *, language: str = "fr", currency: str = "EUR") -> 
             departure_s=t + 120,
             order_ids=oids,
             load_g=load,
-            load_parcels=len(oids) if kind is StopKind.PICKUP else 0,
+            load_parcels=parcels,
         )
 
     o1, o2 = str(orders[0]["id"]), str(orders[1]["id"])
@@ -196,8 +198,8 @@ def seed(client: TestClient, *, language: str = "fr", currency: str = "EUR") -> 
         day=1,
         stops=(
             stop(StopKind.START, depot, t0, (), 0),
-            stop(StopKind.PICKUP, merchant, t0 + 600, (o1, o2), 6500),
-            stop(StopKind.DELIVERY, aino, t0 + 1500, (o1,), 2000),
+            stop(StopKind.PICKUP, merchant, t0 + 600, (o1, o2), 6500, 2),
+            stop(StopKind.DELIVERY, aino, t0 + 1500, (o1,), 2000, 1),
             stop(StopKind.DELIVERY, marc, t0 + 2400, (o2,), 0),
             stop(StopKind.END, depot, t0 + 3300, (), 0),
         ),

@@ -119,8 +119,9 @@ FAILURE_REASONS: dict[str, str] = {
 PHASES: dict[str, str] = {
     "queued": N_("Waiting for a worker"),
     "loading": N_("Loading orders and fleet"),
-    "matrix": N_("Computing road travel times"),
-    "solving": N_("Searching for the best routes"),
+    "loading map": N_("Loading the road map"),
+    "planning": N_("Computing road travel times"),
+    "search": N_("Searching for the best routes"),
     "saving": N_("Saving the plan"),
     "done": N_("Done"),
     "failed": N_("Failed"),
@@ -162,13 +163,14 @@ def endpoints(*, api: str, root: str, slug: str = "") -> dict[str, str]:
         "merchants": f"{api}/merchants",
         "vehicles": f"{api}/vehicles",
         "standing_orders": f"{api}/standing-orders",
-        "plan_jobs": f"{api}/plans/jobs",
-        "plan_job": f"{api}/plans/jobs/{{job_id}}",
+        "plan_jobs": f"{api}/plan-jobs",
+        "plan_job": f"{api}/plan-jobs/{{job_id}}",
         "plan": f"{api}/plans/{{plan_id}}",
         "locks": f"{api}/plans/{{plan_id}}/locks",
         "replan": f"{api}/plans/{{plan_id}}/replan",
         "basemap": f"{web}/basemap.geojson",
         "fill_chart": f"{web}/plans/{{plan_id}}/fill-rate.svg",
+        "plan_lines": f"{web}/plans/{{plan_id}}/lines.json",
         "sheet": f"{web}/plans/{{plan_id}}/routes/{{route_id}}/courier.json",
         "sheet_pdf": f"{web}/plans/{{plan_id}}/routes/{{route_id}}/sheet.pdf",
         "sheet_gpx": f"{web}/plans/{{plan_id}}/routes/{{route_id}}/route.gpx",
@@ -176,10 +178,8 @@ def endpoints(*, api: str, root: str, slug: str = "") -> dict[str, str]:
     }
 
 
-def _map_path(request: Request) -> Path | None:
-    settings = getattr(request.app.state, "settings", None)
-    path = getattr(settings, "map_path", None)
-    return Path(path) if path else None
+def _maps(request: Request) -> sheets.WebMaps:
+    return sheets.web_maps(request.app.state)
 
 
 def _lang(request: Request, *, tenant_lang: str | None = None) -> tuple[str, bool]:
@@ -227,7 +227,7 @@ def build_router(*, api_prefix: str = "/v1", root: str = "") -> APIRouter:
     ) -> HTMLResponse:
         lang, chosen = _lang(request, tenant_lang=tenant_lang)
         t = i18n.translations(lang)
-        center = sheets.map_center(_map_path(request)) if name in ("planner",) else (0.0, 0.0)
+        center = _maps(request).center() if name == "planner" else (0.0, 0.0)
         cfg: dict[str, Any] = {
             "page": name,
             "lang": lang,
@@ -380,7 +380,7 @@ def build_router(*, api_prefix: str = "/v1", root: str = "") -> APIRouter:
     @router.get("/web/basemap.geojson")
     def basemap(request: Request) -> Response:
         """The served map's roads as GeoJSON: the offline base layer of every map page."""
-        lines = sheets.basemap_lines(_map_path(request))
+        lines = _maps(request).basemap()
         doc = {
             "type": "FeatureCollection",
             "features": [
@@ -417,7 +417,7 @@ def build_router(*, api_prefix: str = "/v1", root: str = "") -> APIRouter:
             route_id,
             lang=_doc_lang(request, tenant.language),
             mobile_url=_mobile_url(request, plan_id, route_id),
-            map_path=_map_path(request),
+            maps=_maps(request),
         )
 
     @router.get("/web/plans/{plan_id}/routes/{route_id}/sheet.pdf")
@@ -527,6 +527,15 @@ def build_router(*, api_prefix: str = "/v1", root: str = "") -> APIRouter:
         session.commit()
         log.info("route %s stop %d marked %s by %s", route_id, seq, body.status, principal.user_id)
         return _courier_view(request, session, principal, plan_id, route_id)
+
+    @router.get("/web/plans/{plan_id}/lines.json")
+    def plan_lines(plan_id: str, request: Request, session: DbSession, principal: Caller) -> dict[str, Any]:
+        """Each route of a plan along the roads, for the planner's day map."""
+        if principal.role not in ("admin", "planner", "staff"):
+            raise Forbidden(f"role {principal.role!r} may not read plans")
+        _, plan = sheets.load_plan(session, principal, plan_id)
+        lines = _maps(request).route_lines(plan)
+        return {rid: [[round(x, 6), round(y, 6)] for x, y in line] for rid, line in lines.items()}
 
     @router.get("/web/plans/{plan_id}/fill-rate.svg")
     def fill_rate_svg(request: Request, plan_id: str, session: DbSession, principal: Caller) -> Response:

@@ -10,9 +10,9 @@ phone page shows.  A courier only ever sees routes of its own vehicle.
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
-from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 from tournee.api.app.deps import Principal
 from tournee.api.app.errors import Forbidden
 from tournee.api.db import models as m
-from tournee.api.services.plan_io import plan_from_json
+from tournee.api.services.plan_io import plan_from_json, route_lines
 from tournee.api.web import i18n
 from tournee.api.web.documents import (
     LonLat,
@@ -33,8 +33,10 @@ from tournee.api.web.documents import (
     sheet_rows,
 )
 from tournee.domain import NotFound, Plan, Profile, Route
+from tournee.routing.graph import RoadNetwork
+from tournee.routing.matrix import RoadTravel
 
-__all__ = ["LoadedRoute", "basemap_lines", "courier_json", "load_plan", "load_route", "map_center"]
+__all__ = ["LoadedRoute", "WebMaps", "courier_json", "load_plan", "load_route", "web_maps"]
 
 log = logging.getLogger(__name__)
 
@@ -50,29 +52,73 @@ class LoadedRoute:
     statuses: dict[str, str]  # order id -> order status (pending, planned, delivered, failed…)
 
 
-@lru_cache(maxsize=4)
-def _network_lines(map_path: str) -> tuple[tuple[LonLat, ...], ...]:
-    from tournee.api.services.maps import load_map
+class WebMaps:
+    """The served map for the pages: roads as a base layer and route lines along the roads.
 
-    nets = load_map(Path(map_path), profiles=(Profile.VAN,))
-    return tuple(tuple(line) for line in network_lines(nets[Profile.VAN]))
+    Uses the app's loaded networks (``app.state.networks``, shared with the planner) when
+    there are any, else loads ``map_path`` (the embedded Helsinki extract by default).
+    Geometry is computed under one lock: the routing engines are not shared between threads.
+    """
+
+    def __init__(self, *, networks: Any = None, map_path: Path | None = None) -> None:
+        self._source = networks
+        self._map_path = map_path
+        self._lock = threading.Lock()
+        self._networks: dict[Profile, RoadNetwork] | None = None
+        self._travel: RoadTravel | None = None
+        self._basemap: tuple[tuple[LonLat, ...], ...] | None = None
+
+    def networks(self) -> dict[Profile, RoadNetwork]:
+        """One road network per profile (loaded on first use)."""
+        if self._networks is None:
+            if self._source is not None:
+                self._networks = dict(self._source.get())
+            else:
+                from tournee.api.services.maps import default_map_path, load_map
+
+                self._networks = load_map(self._map_path or default_map_path())
+        return self._networks
+
+    def basemap(self) -> tuple[tuple[LonLat, ...], ...]:
+        """Road polylines of the van network (the widest), for base layers."""
+        with self._lock:
+            if self._basemap is None:
+                nets = self.networks()
+                G = nets.get(Profile.VAN) or next(iter(nets.values()))
+                self._basemap = tuple(tuple(line) for line in network_lines(G))
+            return self._basemap
+
+    def center(self) -> LonLat:
+        """Middle of the roads, where maps open before data arrives."""
+        lines = self.basemap()
+        if not lines:
+            return (0.0, 0.0)
+        lons = [p[0] for line in lines for p in line]
+        lats = [p[1] for line in lines for p in line]
+        return ((min(lons) + max(lons)) / 2, (min(lats) + max(lats)) / 2)
+
+    def route_lines(self, plan: Plan) -> dict[str, list[LonLat]]:
+        """Each route of ``plan`` along the roads (straight where a leg is off the network)."""
+        with self._lock:
+            if self._travel is None:
+                self._travel = RoadTravel(self.networks())
+            return route_lines(plan, self._travel)
 
 
-def basemap_lines(map_path: Path | None) -> tuple[tuple[LonLat, ...], ...]:
-    """Road polylines of the served map (the embedded Helsinki extract by default), cached."""
-    from tournee.api.services.maps import default_map_path
+def web_maps(state: Any) -> WebMaps:
+    """The app's :class:`WebMaps` (made on first use and kept in ``state``)."""
+    with _STATE_LOCK:
+        maps = getattr(state, "web_maps", None)
+        if maps is None:
+            settings = getattr(state, "settings", None)
+            maps = WebMaps(
+                networks=getattr(state, "networks", None), map_path=getattr(settings, "map_path", None)
+            )
+            state.web_maps = maps
+        return maps
 
-    return _network_lines(str(map_path or default_map_path()))
 
-
-def map_center(map_path: Path | None) -> LonLat:
-    """Middle of the served map's roads, where pages centre their maps before data arrives."""
-    lines = basemap_lines(map_path)
-    if not lines:
-        return (0.0, 0.0)
-    lons = [p[0] for line in lines for p in line]
-    lats = [p[1] for line in lines for p in line]
-    return ((min(lons) + max(lons)) / 2, (min(lats) + max(lats)) / 2)
+_STATE_LOCK = threading.Lock()
 
 
 def load_plan(session: Session, principal: Principal, plan_id: str) -> tuple[m.PlanVersion, Plan]:
@@ -109,7 +155,7 @@ def load_route(
     *,
     lang: str | None = None,
     mobile_url: str = "",
-    map_path: Path | None = None,
+    maps: WebMaps | None = None,
 ) -> LoadedRoute:
     """One route of a stored plan with names, phones, addresses, items and amounts.
 
@@ -125,8 +171,9 @@ def load_route(
         Language of the documents; default the tenant's.
     mobile_url : str
         Address of the courier's page, printed as a QR code.
-    map_path : Path, optional
-        OSM extract whose roads are drawn behind the route on the printed map.
+    maps : WebMaps, optional
+        The served map: the route is drawn along its roads, over them; without it the
+        stops are joined by straight lines on a blank background.
 
     Raises
     ------
@@ -182,7 +229,8 @@ def load_route(
     lat = [s.location.lat for s in route.stops]
     pad = 0.01
     bbox = (min(lon) - pad, min(lat) - pad, max(lon) + pad, max(lat) + pad) if lon else None
-    roads = basemap_lines(map_path)
+    roads = maps.basemap() if maps is not None else ()
+    geometry = maps.route_lines(replace(plan, routes=(route,))).get(route.id, []) if maps is not None else []
     if bbox is not None:
         roads = tuple(
             line
@@ -200,6 +248,7 @@ def load_route(
         sites=sites,
         orders=infos,
         basemap=roads,
+        geometry=tuple(geometry),
     )
     statuses = {o.id: o.status for o in orders.values()}
     return LoadedRoute(plan_id=plan_id, plan=plan, route=route, ctx=ctx, statuses=statuses)

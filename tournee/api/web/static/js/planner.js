@@ -88,12 +88,19 @@
     const url = new URL(window.location.href);
     url.searchParams.set("plan", plan.id);
     history.replaceState(null, "", url.pathname + url.search);
+    state.lines = null;
     renderSummary();
     renderBoard();
     renderUnassigned();
     renderDays();
     drawDay(firstBusyDay());
     loadChart();
+    try {
+      state.lines = await T.api("GET", path(ep.plan_lines, { plan_id: plan.id }));
+      drawDay(state.day);
+    } catch (err) {
+      T.onApiError(err);
+    }
   }
 
   function horizonDays() {

@@ -9,13 +9,16 @@ from contextlib import asynccontextmanager
 from fastapi import APIRouter, FastAPI
 
 from tournee import __version__
+from tournee.api.app.addresses import AddressIndex
 from tournee.api.app.errors import PROBLEM_RESPONSES, install_error_handlers
 from tournee.api.app.jobs import JobRunner
 from tournee.api.app.limits import BodySizeLimit
 from tournee.api.app.planjobs import NetworkCache
 from tournee.api.app.routers import (
+    addresses,
     customers,
     hubs,
+    imports,
     merchants,
     orders,
     plans,
@@ -25,6 +28,7 @@ from tournee.api.app.routers import (
     vehicles,
 )
 from tournee.api.db import make_engine, make_sessionmaker, upgrade
+from tournee.api.services.maps import default_map_path
 from tournee.api.settings import Settings
 
 __all__ = ["API_PREFIX", "create_app"]
@@ -47,6 +51,8 @@ def _api_router() -> APIRouter:
     api.include_router(standing_orders.router)
     api.include_router(plans.jobs)
     api.include_router(plans.plans)
+    api.include_router(imports.router)
+    api.include_router(addresses.router)
     return api
 
 
@@ -78,6 +84,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.sessionmaker = make_sessionmaker(engine)
     app.state.jobs = JobRunner(app.state.sessionmaker, workers=settings.plan_workers)
     app.state.networks = NetworkCache(settings)
+    app.state.addresses = AddressIndex(
+        settings.map_path or default_map_path(),
+        cache_dir=settings.data_dir / "cache",
+        geocoder_url=settings.geocoder_url,
+    )
     install_error_handlers(app)
     app.include_router(_api_router())
 

@@ -11,8 +11,9 @@ insertion positions.
 Emissions follow the planner's ISO 14083 / GLEC rule: the route's emissions after the
 insertion (distance × the vehicle's CO2e per km) are shared in proportion to quantity ×
 shortest feasible distance from the route's start to each order's drop point, so the
-new order gets ``q × SFD / (Σ existing q × SFD + q × SFD)`` of them.  Quantity is mass
-in grams (volume in millilitres, at 1 g/ml, for an order without a weight).
+new order gets ``q × SFD / (Σ existing q × SFD + q × SFD)`` of them.  Quantity is mass,
+or volume when volume is what fills the vehicle (``tournee.routing.emissions`` does the
+same for the planner).
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ from tournee.domain import (
     Footprint,
     Fuel,
     InvalidInput,
+    Location,
     Order,
     Plan,
     Profile,
@@ -42,6 +44,7 @@ from tournee.domain import (
     Vehicle,
     VehicleType,
 )
+from tournee.tariffs.policy import great_circle_m
 from tournee.tariffs.travel import TravelLookup
 
 __all__ = [
@@ -113,6 +116,11 @@ def default_emission_rate(vtype: VehicleType) -> EmissionRate:
     )
 
 
+def _crow_m(a: Location, b: Location) -> int:
+    """Great-circle metres: the SFD when a site is off the road network."""
+    return round(great_circle_m(a.lon, a.lat, b.lon, b.lat))
+
+
 def allocate_co2e_g(route_co2e_g: int, performance: int, total_performance: int) -> int:
     """Share of a route's emissions for one order by the GLEC rule (quantity × SFD).
 
@@ -167,10 +175,6 @@ class Candidate:
         return self.footprint.co2e_g
 
 
-def _quantity(order: Order) -> int:
-    return order.weight_g if order.weight_g > 0 else order.volume_ml
-
-
 def _window_start(a: FloatArray, windows: Sequence[TimeWindow]) -> FloatArray:
     """Earliest service start at or after arrival ``a`` inside one of ``windows`` (inf if none)."""
     if not windows:
@@ -220,7 +224,7 @@ class _Arrays:
     r_start: IntArray
     r_end: IntArray
     r_dist: FloatArray
-    r_perf: FloatArray  # Σ quantity × SFD of its orders (g·m)
+    r_perf: FloatArray  # (routes, 2): Σ mass × SFD (g·m) and Σ volume × SFD (ml·m) of its orders
     r_cap: FloatArray  # (routes, 3) g, ml, parcels
     r_peak: FloatArray  # (routes, 3)
     # per pair I < J
@@ -422,12 +426,12 @@ class QuoteContext:
                 tr[9, rows] = pdt
         out: list[Candidate] = []
         if n_stops:
-            out.extend(self._route_candidates(order, q, wins, tr))
+            out.extend(self._route_candidates(order, drop, q, wins, tr))
         out.extend(self._open_day_candidates(order, q, wins, per_profile))
         return out
 
     def _route_candidates(
-        self, order: Order, q: FloatArray, wins: Sequence[TimeWindow], tr: FloatArray
+        self, order: Order, drop: Site, q: FloatArray, wins: Sequence[TimeWindow], tr: FloatArray
     ) -> list[Candidate]:
         a = self.arrays
         to_p, to_d, from_p, from_d, tto_p, tto_d, tfrom_p, tfrom_d, pd_dist, pd_dur = tr
@@ -542,14 +546,19 @@ class QuoteContext:
                     [a.cap_g[ki] - a.p_room_g[k], a.cap_ml[ki] - a.p_room_ml[k], a.cap_p[ki] - a.p_room_p[k]]
                 )
                 delivery_s = float(d2[k]) - float(tail_d[kj])
+            cap = a.r_cap[r_idx]
+            peak = np.maximum(a.r_peak[r_idx], load + q)
+            fill = float(np.max(peak / cap))
+            # the planner's rule: volume is the quantity when volume is what fills the vehicle
+            by_volume = peak[1] * cap[0] > peak[0] * cap[1]
             sfd = float(to_d[lo])
-            perf = _quantity(order) * sfd
+            if not np.isfinite(sfd):  # the depot or the drop is off the road network
+                sfd = _crow_m(route.stops[0].location, drop.location)
+            perf = (order.volume_ml if by_volume else order.weight_g) * sfd
             dist_after = float(a.r_dist[r_idx]) + add_m
-            total = round(float(a.r_perf[r_idx]) + perf)
+            total = round(float(a.r_perf[r_idx, 1 if by_volume else 0]) + perf)
             p = round(perf)
             rate = self.rates[vehicle.type.id]
-            cap = a.r_cap[r_idx]
-            fill = float(np.max(np.maximum(a.r_peak[r_idx], load + q) / cap))
             out.append(
                 Candidate(
                     vehicle_id=route.vehicle_id,
@@ -682,7 +691,7 @@ def _build_arrays(
     }  # fmt: skip
     pairs: dict[str, list[Any]] = {k: [] for k in ("i", "j", "wait", "chain", "room", "cpk", "cph")}
     r_start: list[int] = []
-    r_perf: list[float] = []
+    r_perf: list[list[float]] = []
     r_peak: list[Any] = []
     r_cap: list[Any] = []
     p_count: list[int] = []
@@ -738,16 +747,16 @@ def _build_arrays(
         cols["cph"].append(np.full(n, vt.cost_cents_per_hour / 3600))
         # GLEC performance of the orders already on the route: drop × SFD from the start
         drops = [k for k in range(1, n) if loads[k, 0] < loads[k - 1, 0] or loads[k, 1] < loads[k - 1, 1]]
-        perf = 0.0
+        perf = [0.0, 0.0]
         if drops:
             start = Site(id=stops[0].site_id, location=stops[0].location)
             dd, _ = travel.legs(
                 r.profile, [start], [Site(id=stops[k].site_id, location=stops[k].location) for k in drops]
             )
             for col, k in enumerate(drops):
-                dropped_g = loads[k - 1, 0] - loads[k, 0]
-                qty = dropped_g if dropped_g > 0 else loads[k - 1, 1] - loads[k, 1]
-                perf += qty * max(0, int(dd[0, col]))
+                sfd = int(dd[0, col]) if dd[0, col] >= 0 else _crow_m(stops[0].location, stops[k].location)
+                perf[0] += max(0.0, loads[k - 1, 0] - loads[k, 0]) * sfd
+                perf[1] += max(0.0, loads[k - 1, 1] - loads[k, 1]) * sfd
         r_perf.append(perf)
         # pairs over insertion positions 0 .. n-2 with I < J
         m = n - 1
@@ -814,7 +823,7 @@ def _build_arrays(
         r_start=starts,
         r_end=starts + np.array([len(r.stops) for r in routes], dtype=np.int64),
         r_dist=np.array([r.distance_m for r in routes], dtype=np.float64),
-        r_perf=np.array(r_perf, dtype=np.float64),
+        r_perf=np.array(r_perf, dtype=np.float64).reshape(len(routes), 2),
         r_cap=np.array(r_cap, dtype=np.float64).reshape(len(routes), 3),
         r_peak=np.array(r_peak, dtype=np.float64).reshape(len(routes), 3),
         p_i=p_i,

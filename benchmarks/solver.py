@@ -237,7 +237,8 @@ def solve_pyvrp(ip: IntegerProblem, *, time_limit_s: float, seed: int) -> Solver
                 nodes.append(inst.pairs[act.idx][1])
         routes.append(nodes)
     first = None
-    elapsed = 0.0
+    # Statistics start with the search loop; count the set-up before it (data, initial solution).
+    elapsed = max(0.0, wall - float(result.runtime))
     for runtime, datum in zip(result.stats.runtimes, result.stats.data, strict=True):
         elapsed += runtime
         if datum.best_feas:
@@ -494,6 +495,8 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     )
     bks_table = load_bks(args.data)
     peers = _load_peers(args.peers_from, time_limit=args.time_limit, objective=args.objective)
+    # Peers reused from --peers-from join the comparison even when not re-run.
+    solvers = [s for s in SOLVERS if s in args.solvers or (peers and s in PEERS)]
     entries: list[dict[str, Any]] = []
     started = time.perf_counter()
     for path in paths:
@@ -509,9 +512,12 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             else {"vehicles": bks.vehicles, "distance": bks.distance, "convention": bks.convention},
             "solvers": {},
         }
-        for name in args.solvers:
+        for name in solvers:
             cached = peers.get(instance.name, {}).get(name)
-            entry["solvers"][name] = cached if cached is not None else _run_one(name, ip, bks, args)
+            if cached is not None:
+                entry["solvers"][name] = cached
+            elif name in args.solvers:
+                entry["solvers"][name] = _run_one(name, ip, bks, args)
         for peer in PEERS:
             entry[f"cost_ratio_vs_{peer}"] = _ratio(entry, peer)
         entries.append(entry)
@@ -523,14 +529,15 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         "objective": args.objective,
         "time_limit_s": args.time_limit,
         "seed": args.seed,
-        "solvers": list(args.solvers),
+        "solvers": solvers,
         "command": "python -m benchmarks " + " ".join(sys.argv[1:]),
         "date_utc": datetime.now(UTC).strftime("%Y-%m-%d %H:%M"),
         "machine": f"{platform.machine()}, {os.cpu_count()} logical cores, Python {platform.python_version()}",
         "versions": _versions(),
         "total_wall_s": round(time.perf_counter() - started, 1),
         "instances": entries,
-        "summary": summarise(entries, list(args.solvers)),
+        "peers_from": None if args.peers_from is None else str(args.peers_from),
+        "summary": summarise(entries, solvers),
     }
 
 
@@ -543,7 +550,36 @@ def _versions() -> dict[str, str]:
             found[dist] = version(dist)
         except PackageNotFoundError:
             found[dist] = "absent"
+    found["tournee solver.py"] = _git_revision(
+        Path(__file__).resolve().parents[1] / "tournee" / "routing" / "solver.py"
+    )
     return found
+
+
+def _git_revision(path: Path) -> str:
+    """Last commit touching ``path``, with ``+dirty`` when the working tree differs from it."""
+    import subprocess
+
+    try:
+        rev = subprocess.run(
+            ["git", "log", "-1", "--format=%h", "--", path.name],
+            cwd=path.parent,
+            capture_output=True,
+            text=True,
+            check=True,
+            timeout=10,
+        ).stdout.strip()
+        dirty = subprocess.run(
+            ["git", "status", "--porcelain", "--", path.name],
+            cwd=path.parent,
+            capture_output=True,
+            text=True,
+            check=True,
+            timeout=10,
+        ).stdout.strip()
+    except (OSError, subprocess.SubprocessError):
+        return "unknown"
+    return (rev or "uncommitted") + ("+dirty" if dirty else "")
 
 
 def _progress_line(entry: dict[str, Any]) -> str:
@@ -587,6 +623,14 @@ def render(result: dict[str, Any]) -> str:
         + ", ".join(f"{k} {v}" for k, v in result["versions"].items())
         + f"; total {result['total_wall_s']:g} s.",
         "",
+        *(
+            [
+                f"PyVRP / VROOM figures reused from `{result['peers_from']}` (same time limit and objective).",
+                "",
+            ]
+            if result.get("peers_from")
+            else []
+        ),
         "Cells: vehicles / distance (gap to BKS). Distances re-scored in double precision by the benchmark's "
         "checker; ratio = Tournée distance / peer distance.",
         "",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import json
 from pathlib import Path
 
 import numpy as np
@@ -146,3 +147,27 @@ def test_peer_adapter_solves_a_pickup_and_delivery_instance_feasibly(
     outcome = entry["solvers"][peer]
     assert outcome["feasible"], outcome
     assert outcome["distance"] >= 828.93
+
+
+def test_peers_from_a_previous_run_are_reused_without_solving_again(
+    shared_benchmarks: Path, tmp_path: Path
+) -> None:
+    previous = {
+        "time_limit_s": 10.0,
+        "objective": "distance",
+        "instances": [
+            {
+                "instance": "C101",
+                "solvers": {"pyvrp": {"distance": 828.94, "vehicles": 10, "feasible": True, "wall_s": 10.0}},
+            }
+        ],
+    }
+    path = tmp_path / "previous.json"
+    path.write_text(json.dumps(previous))
+    result = run(_args(shared_benchmarks, instances=["C101"], time_limit=10.0, solvers=[], peers_from=path))
+    (entry,) = result["instances"]
+    assert entry["solvers"] == {"pyvrp": {**previous["instances"][0]["solvers"]["pyvrp"], "reused": True}}
+    assert result["solvers"] == ["pyvrp", "vroom"]
+    assert "reused from" in render(result)
+    with pytest.raises(SystemExit, match="time limit"):
+        run(_args(shared_benchmarks, instances=["C101"], time_limit=5.0, solvers=[], peers_from=path))

@@ -14,6 +14,8 @@ from tournee.api.app.errors import PROBLEM_RESPONSES, install_error_handlers
 from tournee.api.app.jobs import JobRunner
 from tournee.api.app.limits import BodySizeLimit
 from tournee.api.app.planjobs import NetworkCache
+from tournee.api.app.quoting import QuoteService
+from tournee.api.app.ratelimit import RateLimiter
 from tournee.api.app.routers import (
     addresses,
     customers,
@@ -22,6 +24,7 @@ from tournee.api.app.routers import (
     merchants,
     orders,
     plans,
+    quotes,
     standing_orders,
     tariff,
     tenants,
@@ -53,6 +56,8 @@ def _api_router() -> APIRouter:
     api.include_router(plans.plans)
     api.include_router(imports.router)
     api.include_router(addresses.router)
+    api.include_router(quotes.quotes)
+    api.include_router(quotes.public)
     return api
 
 
@@ -84,6 +89,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.sessionmaker = make_sessionmaker(engine)
     app.state.jobs = JobRunner(app.state.sessionmaker, workers=settings.plan_workers)
     app.state.networks = NetworkCache(settings)
+    app.state.quotes = QuoteService(app.state.networks)
+    app.state.rate_limiter = RateLimiter(settings.quote_rate_per_minute)
     app.state.addresses = AddressIndex(
         settings.map_path or default_map_path(),
         cache_dir=settings.data_dir / "cache",

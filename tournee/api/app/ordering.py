@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import zoneinfo
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from tournee.api.app import schemas as s
@@ -16,7 +17,8 @@ from tournee.api.app.crud import resolve_reference
 from tournee.api.app.errors import Forbidden, Gone
 from tournee.api.app.policies import tenant_policy
 from tournee.api.db import models as m
-from tournee.domain import Conflict, InvalidInput, UnknownTier
+from tournee.domain import Conflict, InvalidInput, Location, UnknownTier
+from tournee.tariffs.policy import great_circle_m
 
 __all__ = ["aware", "build_order", "tenant_today"]
 
@@ -268,6 +270,39 @@ def _from_quote(
         quote_id=quote.id,
     )
     place = body.delivery or s.DeliveryPlace(address=request.address, lon=request.lon, lat=request.lat)
+    relay = bool(chosen.get("relay"))
+    if relay and body.relay_point_id is None:
+        near = _nearest_relay(session, tenant, Location(lon=place.lon, lat=place.lat))
+        if near is not None:
+            point_id, near_place = near
+            if point_id is not None:
+                body = body.model_copy(update={"relay_point_id": point_id})
+            else:  # a relay point of the tariff policy file, not stored as a hub
+                place, relay = near_place, False
     merged = body.model_copy(update={"delivery": place})
-    _place(session, order, tenant=tenant, body=merged, relay=bool(chosen.get("relay")), prefix=prefix)
+    _place(session, order, tenant=tenant, body=merged, relay=relay, prefix=prefix)
     return order
+
+
+def _nearest_relay(
+    session: Session, tenant: m.Tenant, location: Location
+) -> tuple[str | None, s.DeliveryPlace] | None:
+    """The relay point a relay tier of a quote delivers to: a stored one, else the policy's."""
+    policy, _ = tenant_policy(session, tenant.id)
+    best: tuple[float, m.Hub] | None = None
+    for hub in session.scalars(
+        select(m.Hub).where(m.Hub.tenant_id == tenant.id, m.Hub.kind == "relay_point")
+    ):
+        d = great_circle_m(hub.lon, hub.lat, location.lon, location.lat)
+        if d <= policy.relay_max_distance_m and (best is None or d < best[0]):
+            best = (d, hub)
+    if best is not None:
+        hub = best[1]
+        return hub.id, s.DeliveryPlace(name=hub.name, address=hub.address, lon=hub.lon, lat=hub.lat)
+    near = policy.nearest_relay(location)
+    if near is None:
+        return None
+    site = near[0].site
+    return None, s.DeliveryPlace(
+        name=site.name, address=site.address or site.name, lon=site.location.lon, lat=site.location.lat
+    )

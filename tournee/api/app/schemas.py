@@ -487,3 +487,27 @@ class AddressHit(BaseModel):
     lon: float
     lat: float
     source: Literal["osm", "geocoder"]
+
+
+class PublicOrderCreate(In):
+    """A shopper accepting a quote at checkout."""
+
+    quote_id: Id
+    tier: Annotated[str, Field(min_length=1, max_length=40)]
+    name: Name
+    phone: Annotated[str, Field(min_length=3, max_length=40)]
+    email: Annotated[str, Field(max_length=254, pattern=r"^[^@\s]+@[^@\s]+$")] | None = None
+    relay_point_id: Id | None = None
+    notes: Annotated[str, Field(max_length=2000)] = ""
+
+
+class PublicOrderConfirmation(BaseModel):
+    """What the shopper gets back: no other data than their own order."""
+
+    order_id: str
+    tier: str
+    date_from: dt.date
+    date_to: dt.date
+    price_cents: int
+    currency: str
+    ges_line: str = ""

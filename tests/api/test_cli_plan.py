@@ -71,6 +71,16 @@ def test_demo_plans_a_week_and_writes_json_geojson_and_offline_html(
     assert "OpenStreetMap contributors" in page
     # Self-contained: no script, stylesheet or image is fetched from elsewhere.
     assert not re.search(r"<(script|link|img)[^>]+(src|href)=", page)
+    # The demo's week is written as input files that `tournee plan` replays.
+    replay = [
+        "plan",
+        *("--orders", str(out / "orders.csv"), "--fleet", str(out / "fleet.toml")),
+        *("--out", str(tmp_path / "replay.json"), "--time-limit", "1"),
+    ]
+    again = CliRunner().invoke(app, replay, env=cache)
+    assert again.exit_code == 0, again.output
+    replayed = read_plan(tmp_path / "replay.json")
+    assert len(replayed.served_order_ids) + len(replayed.unassigned) == 24
 
 
 def test_demo_rejects_a_missing_map(app: typer.Typer, cache: dict[str, str], tmp_path: Path) -> None:

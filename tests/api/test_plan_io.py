@@ -20,6 +20,7 @@ from tournee.api.services.plan_io import (
     read_orders,
     read_plan,
     route_lines,
+    write_inputs,
     write_plan,
 )
 from tournee.domain import (
@@ -442,3 +443,49 @@ def test_an_empty_fleet_is_refused(fleet_toml: Path) -> None:
     fleet_toml.write_text("[horizon\n", encoding="utf-8")
     with pytest.raises(InvalidInput, match="not valid TOML"):
         read_fleet(fleet_toml)
+
+
+def test_written_inputs_read_back_to_the_same_week(helsinki_pbf: Path, tmp_path: Path) -> None:
+    from tournee.routing.scenario import build_scenario
+
+    week = build_scenario(helsinki_pbf, params=ScenarioParams(orders=40, seed=5))
+    files = write_inputs(week, tmp_path)
+    back = read_orders(files["orders"], read_fleet(files["fleet"]))
+    assert back.orders == week.orders
+    assert (back.horizon, back.hubs, back.merchants, back.vehicles, back.tiers, back.opening_hours) == (
+        week.horizon,
+        week.hubs,
+        week.merchants,
+        week.vehicles,
+        week.tiers,
+        week.opening_hours,
+    )
+
+
+@given(seed=st.integers(min_value=0, max_value=10_000), orders=st.integers(min_value=1, max_value=40))
+def test_any_synthetic_week_survives_csv_and_toml(
+    seed: int, orders: int, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    week = synthetic_scenario(
+        center=Location(lon=2.35, lat=48.85), params=ScenarioParams(orders=orders, seed=seed, days=7)
+    )
+    files = write_inputs(week, tmp_path_factory.mktemp("week"))
+    back = read_orders(files["orders"], read_fleet(files["fleet"]))
+    assert back.orders == week.orders
+    assert back.vehicles == week.vehicles
+
+
+def test_explicit_delivery_dates_override_the_tier(fleet_toml: Path, orders_csv: Path) -> None:
+    text = orders_csv.read_text(encoding="utf-8").splitlines()
+    text[0] += ",deliver_from,deliver_by"
+    text[1] += ",2026-12-02,2026-12-04"
+    text[2] += ",2026-12-04,2026-12-02"
+    orders_csv.write_text("\n".join(text) + "\n", encoding="utf-8")
+    with pytest.raises(
+        InvalidInput, match=r"row 3, column deliver_by: 2026-12-02 is before the first delivery day"
+    ):
+        read_orders(orders_csv, read_fleet(fleet_toml))
+    text[2] = text[2].removesuffix(",2026-12-04,2026-12-02") + ",,"
+    orders_csv.write_text("\n".join(text) + "\n", encoding="utf-8")
+    o1 = read_orders(orders_csv, read_fleet(fleet_toml)).orders[0]
+    assert (o1.earliest_day, o1.latest_day) == (2, 4)

@@ -21,6 +21,7 @@ import datetime as dt
 import logging
 import math
 import random
+import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -49,6 +50,7 @@ from tournee.routing.graph import RoadNetwork
 __all__ = [
     "DEFAULT_TIERS",
     "MapPlace",
+    "OpeningHours",
     "Scenario",
     "ScenarioParams",
     "build_scenario",
@@ -156,11 +158,38 @@ class ScenarioParams:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class OpeningHours:
+    """When a merchant's goods can be picked up: daily hours on some weekdays."""
+
+    merchant_id: str
+    open_s: int  # seconds since local midnight
+    close_s: int
+    weekdays: frozenset[int] = frozenset(range(6))
+
+    def __post_init__(self) -> None:
+        if not 0 <= self.open_s <= self.close_s <= DAY_S:
+            raise InvalidInput(
+                f"opening hours of merchant {self.merchant_id!r}: close_s must satisfy "
+                f"0 <= open_s <= close_s <= 86400, got {self.open_s}..{self.close_s}",
+                pointer="/close_s",
+            )
+
+    def windows(self, horizon: Horizon, last_day: int) -> tuple[TimeWindow, ...]:
+        """The pickup windows on days ``0 .. last_day`` of ``horizon``."""
+        return tuple(
+            TimeWindow(start_s=d * DAY_S + self.open_s, end_s=d * DAY_S + self.close_s)
+            for d in range(min(last_day, horizon.days - 1) + 1)
+            if horizon.weekday_of(d) in self.weekdays
+        )
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class Scenario:
     """Everything a week plan needs: horizon, hubs, parties, fleet, tiers and orders.
 
     ``hubs`` holds the depot(s), micro-hub(s) and relay points (their ``site.kind``
-    tells which); every vehicle's ``depot_id`` names one of them.
+    tells which); every vehicle's ``depot_id`` names one of them.  ``opening_hours``
+    gives merchants' pickup hours (the orders' ``pickup_windows`` were drawn from them).
     """
 
     name: str
@@ -174,6 +203,7 @@ class Scenario:
     seed: int = 0
     source: str = ""
     notes: tuple[str, ...] = field(default=())
+    opening_hours: tuple[OpeningHours, ...] = ()
 
     def __post_init__(self) -> None:
         what = f"scenario '{self.name}'"
@@ -895,7 +925,8 @@ def _compose(
     for k, p in enumerate(home_sample):
         cid = f"c-{k + 1:04d}"
         person = f"{rng.choice(_FIRST)} {rng.choice(_LAST)}"
-        email = None if rng.random() < 0.6 else f"{person.split()[0].lower()}.{k + 1}@example.org"
+        first = unicodedata.normalize("NFKD", person.split()[0]).encode("ascii", "ignore").decode().lower()
+        email = None if rng.random() < 0.6 else f"{first}.{k + 1}@example.org"
         customers.append(
             Customer(
                 id=cid,
@@ -913,6 +944,8 @@ def _compose(
         )
     vehicles = _fleet(params, depot, micro)
     tiers = {t.code: t for t in DEFAULT_TIERS}
+    # Shops open 09:00-18:00, Monday to Saturday.
+    hours = {m.id: OpeningHours(merchant_id=m.id, open_s=9 * _H, close_s=18 * _H) for m in merchants}
     # Popular merchants get more orders (Zipf-like weights).
     weights = [1.0 / (k + 1) ** 0.8 for k in range(len(merchants))]
     tier_codes = [c for c, _ in _TIER_MIX]
@@ -942,7 +975,7 @@ def _compose(
             delivery = rng.choice(relays).site
         at_hub = rng.randrange(100) < params.pickup_at_hub_pct
         pickup = depot.site if at_hub else merchant.site
-        pickup_windows = () if at_hub else _opening_windows(horizon, latest)
+        pickup_windows = () if at_hub else hours[merchant.id].windows(horizon, latest)
         orders.append(
             Order(
                 id=f"o-{k + 1:04d}",
@@ -978,15 +1011,7 @@ def _compose(
         seed=params.seed,
         source=source,
         notes=tuple(notes),
-    )
-
-
-def _opening_windows(horizon: Horizon, latest: int) -> tuple[TimeWindow, ...]:
-    """Shop hours (09:00–18:00, Monday to Saturday) on days ``0 .. latest``."""
-    return tuple(
-        TimeWindow(start_s=d * DAY_S + 9 * _H, end_s=d * DAY_S + 18 * _H)
-        for d in range(latest + 1)
-        if horizon.weekday_of(d) < 6
+        opening_hours=tuple(hours.values()),
     )
 
 

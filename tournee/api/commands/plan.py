@@ -74,8 +74,21 @@ def print_run(run: PlanRun, *, title: str) -> None:
     _out.print(table)
     for note in run.notes:
         _out.print(f"note: {note}", highlight=False)
+    for u in run.plan.unassigned[:10]:
+        _out.print(f"unassigned {u.order_id}: {u.reason.value} — {u.detail}", highlight=False, soft_wrap=True)
+    if len(run.plan.unassigned) > 10:
+        _out.print(
+            f"… and {len(run.plan.unassigned) - 10} more unassigned (see the plan JSON)", highlight=False
+        )
     for kind, path in run.files.items():
         _out.print(f"{kind:>8}: {path}", highlight=False, soft_wrap=True)
+    if "fleet" in run.files and "orders" in run.files:
+        _out.print(
+            f"re-plan or edit: tournee plan --orders {run.files['orders']} --fleet {run.files['fleet']} "
+            f"--map {run.scenario.source} --out plan.json --html",
+            highlight=False,
+            soft_wrap=True,
+        )
     _out.print(OSM_ATTRIBUTION, highlight=False)
 
 

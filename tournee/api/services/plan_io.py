@@ -21,6 +21,7 @@ import logging
 import re
 import tomllib
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import replace
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any, TypeVar
@@ -60,12 +61,15 @@ from tournee.domain import (
 )
 from tournee.routing.geometry import LonLat, route_geometry
 from tournee.routing.matrix import RoadTravel
-from tournee.routing.scenario import DEFAULT_TIERS, Scenario
+from tournee.routing.scenario import DEFAULT_TIERS, OpeningHours, Scenario
 
 __all__ = [
+    "ORDER_COLUMNS",
     "OSM_ATTRIBUTION",
     "PLAN_FORMAT",
     "clock",
+    "fleet_toml",
+    "orders_csv",
     "plan_from_json",
     "plan_geojson",
     "plan_to_json",
@@ -74,6 +78,7 @@ __all__ = [
     "read_plan",
     "route_colour",
     "route_lines",
+    "write_inputs",
     "write_plan",
 ]
 
@@ -812,10 +817,21 @@ def _fleet_from(doc: Mapping[str, Any], name: str) -> Scenario:
             raise InvalidInput(f"{where}: {exc.message}") from None
 
     merchants: list[Merchant] = []
+    opening: list[OpeningHours] = []
     for k, t in enumerate(_tables(doc, "merchants", name)):
         where = f"{name}: merchants[{k}]"
         mid = _str(t, "id", where)
         label = _str(t, "name", where, mid)
+        if "hours" in t:
+            open_s, close_s = _span(_str(t, "hours", where), f"{where}.hours")
+            opening.append(
+                OpeningHours(
+                    merchant_id=mid,
+                    open_s=open_s,
+                    close_s=close_s,
+                    weekdays=_weekdays(t.get("days", "daily"), f"{where}.days"),
+                )
+            )
         merchants.append(
             Merchant(
                 id=mid,
@@ -883,6 +899,11 @@ def _fleet_from(doc: Mapping[str, Any], name: str) -> Scenario:
         if depot not in hub_ids:
             raise UnknownReference(f"{where}.depot: unknown hub {depot!r} (defined: {sorted(hub_ids)})")
         shift = _span(_str(t, "shift", where, "08:00-18:00"), f"{where}.shift")
+        end_depot = t.get("end_depot")
+        if end_depot is not None and end_depot not in hub_ids:
+            raise UnknownReference(
+                f"{where}.end_depot: unknown hub {end_depot!r} (defined: {sorted(hub_ids)})"
+            )
         count = t.get("count", 1)
         if isinstance(count, bool) or not isinstance(count, int) or count < 1:
             raise InvalidInput(f"{where}.count: must be an integer >= 1, got {count!r}")
@@ -899,6 +920,7 @@ def _fleet_from(doc: Mapping[str, Any], name: str) -> Scenario:
                         shift_end_s=shift[1],
                         max_trips_per_day=trips,
                         reload_s=_decimal(t.get("reload_min", 15), f"{where}.reload_min", scale=60),
+                        end_depot_id=end_depot,
                     )
                 )
             except InvalidInput as exc:
@@ -938,6 +960,7 @@ def _fleet_from(doc: Mapping[str, Any], name: str) -> Scenario:
             orders=(),
             tiers=tuple(tiers),
             source=name,
+            opening_hours=tuple(opening),
         )
     except InvalidInput as exc:
         raise InvalidInput(f"{name}: {exc.message}") from None
@@ -997,6 +1020,7 @@ def read_orders(path: Path, fleet: Scenario) -> Scenario:
     tiers = {t.code: t for t in fleet.tiers}
     relays = {h.id: h for h in fleet.hubs if h.site.kind is SiteKind.RELAY_POINT}
     hubs = {h.id: h for h in fleet.hubs}
+    hours = {h.merchant_id: h for h in fleet.opening_hours}
     orders: list[Order] = []
     customers: dict[str, Customer] = {}
     seen: set[str] = set()
@@ -1006,24 +1030,12 @@ def read_orders(path: Path, fleet: Scenario) -> Scenario:
         where = f"{name}: row {row_no}"
         if row.get("id") and row["id"] in seen:
             raise InvalidInput(f"{where}, column id: duplicate order id {row['id']!r}")
-        order = _order_from_row(row, where, fleet.horizon, merchants, tiers, relays, hubs, customers)
+        order = _order_from_row(row, where, fleet.horizon, merchants, tiers, relays, hubs, hours, customers)
         seen.add(order.id)
         orders.append(order)
     if not orders:
         raise InvalidInput(f"{name}: no order (the file has a header and no row)")
-    return Scenario(
-        name=fleet.name,
-        horizon=fleet.horizon,
-        hubs=fleet.hubs,
-        merchants=fleet.merchants,
-        customers=(*fleet.customers, *customers.values()),
-        vehicles=fleet.vehicles,
-        orders=tuple(orders),
-        tiers=fleet.tiers,
-        seed=fleet.seed,
-        source=fleet.source,
-        notes=fleet.notes,
-    )
+    return replace(fleet, customers=(*fleet.customers, *customers.values()), orders=tuple(orders))
 
 
 def _order_from_row(
@@ -1034,6 +1046,7 @@ def _order_from_row(
     tiers: Mapping[str, Tier],
     relays: Mapping[str, Hub],
     hubs: Mapping[str, Hub],
+    hours: Mapping[str, OpeningHours],
     customers: dict[str, Customer],
 ) -> Order:
     def col(c: str) -> str:
@@ -1055,6 +1068,7 @@ def _order_from_row(
     volume_ml = _decimal(row.get("volume_l") or 0, col("volume_l"), scale=1000)
     parcels = _decimal(row.get("parcels") or 1, col("parcels"), scale=1, minimum=1)
     service_s = _decimal(row.get("service_min") or 2, col("service_min"), scale=60)
+    pickup_service_s = _decimal(row.get("pickup_service_min") or 1, col("pickup_service_min"), scale=60)
     value_cents = _decimal(row.get("value") or 0, col("value"), scale=100)
     # Day window: from the order date and the tier, clipped to the horizon.
     ordered = row.get("ordered_on", "")
@@ -1075,12 +1089,36 @@ def _order_from_row(
             f"outside the horizon {horizon.start.isoformat()} … {last} (order {oid!r})"
         )
     earliest, latest = max(0, earliest), min(horizon.days - 1, latest)
+    # Explicit delivery dates override the tier's window.
+    for column in ("deliver_from", "deliver_by"):
+        text = row.get(column, "")
+        if not text:
+            continue
+        try:
+            day = horizon.day_of(dt.date.fromisoformat(text))
+        except ValueError:
+            raise InvalidInput(f"{col(column)}: must be a date YYYY-MM-DD, got {text!r}") from None
+        if not 0 <= day < horizon.days:
+            raise InvalidInput(
+                f"{col(column)}: {text} is outside the horizon {horizon.start.isoformat()} … "
+                f"{horizon.date_of(horizon.days - 1).isoformat()} (order {oid!r})"
+            )
+        if column == "deliver_from":
+            earliest = day
+        else:
+            latest = day
+    if latest < earliest:
+        raise InvalidInput(
+            f"{col('deliver_by')}: {horizon.date_of(latest).isoformat()} is before the first delivery day "
+            f"{horizon.date_of(earliest).isoformat()} (order {oid!r})"
+        )
     windows = _row_windows(row.get("window", ""), col("window"), horizon, earliest, latest)
     # Pickup: the merchant's shop, or a hub where the goods already are.
     at_hub = row.get("pickup_hub", "")
     if at_hub and at_hub not in hubs:
         raise UnknownReference(f"{col('pickup_hub')}: unknown hub {at_hub!r} (order {oid!r})")
     pickup = hubs[at_hub].site if at_hub else merchants[mid].site
+    pickup_windows = () if at_hub or mid not in hours else hours[mid].windows(horizon, latest)
     # Delivery: a relay point for relay tiers, else the customer's door.
     customer_id: str | None = None
     if tier.relay:
@@ -1093,6 +1131,7 @@ def _order_from_row(
                 f"(defined: {', '.join(relays) or 'none'})"
             )
         delivery = relays[rid].site
+        customer_id = row.get("customer_id") or None
     else:
         for c in ("lon", "lat"):
             if not row.get(c):
@@ -1122,7 +1161,11 @@ def _order_from_row(
             )
         if known is None:
             customers[customer_id] = Customer(
-                id=customer_id, name=person or customer_id, site=site, phone=row.get("phone", "")
+                id=customer_id,
+                name=person or customer_id,
+                site=site,
+                phone=row.get("phone", ""),
+                email=row.get("email") or None,
             )
         delivery = customers[customer_id].site
     try:
@@ -1137,7 +1180,9 @@ def _order_from_row(
             earliest_day=earliest,
             latest_day=latest,
             windows=windows,
+            pickup_windows=pickup_windows,
             service_s=service_s,
+            pickup_service_s=pickup_service_s,
             skills=frozenset(_skills(row.get("skills", ""), col("skills"))),
             tier=code,
             customer_id=customer_id,
@@ -1196,3 +1241,207 @@ def _row_windows(
         )
     out.sort(key=lambda w: w.start_s)
     return tuple(out)
+
+
+# ---------------------------------------------------------------------------------------
+# Writing the input files (the demo writes its scenario so `tournee plan` can replay it)
+
+_DAY_NAMES = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+
+def _human(value: int, scale: int) -> str:
+    """Integer in a small unit → decimal text in the human unit (``8500, 1000`` → ``"8.5"``)."""
+    return f"{(Decimal(value) / Decimal(scale)).normalize():f}"
+
+
+def _hhmm(seconds: int) -> str:
+    return f"{seconds // 3600:02d}:{seconds % 3600 // 60:02d}"
+
+
+def _toml_str(text: str) -> str:
+    return json.dumps(text, ensure_ascii=False)
+
+
+def _toml_days(days: frozenset[int]) -> str:
+    return "[" + ", ".join(_toml_str(_DAY_NAMES[d]) for d in sorted(days)) + "]"
+
+
+def fleet_toml(scenario: Scenario) -> str:
+    """The operation part of ``scenario`` as ``fleet.toml`` text (see :func:`read_fleet`)."""
+    out = [
+        f"# Operation of scenario {scenario.name!r} — format: docs/formats.md",
+        "",
+        "[horizon]",
+        f"start = {scenario.horizon.start.isoformat()}",
+        f"days = {scenario.horizon.days}",
+    ]
+    kinds = {v: k for k, v in _HUB_KINDS.items()}
+    for h in scenario.hubs:
+        out += [
+            "",
+            "[[hubs]]",
+            f"id = {_toml_str(h.id)}",
+            f"kind = {_toml_str(kinds.get(h.site.kind, 'depot'))}",
+            f"name = {_toml_str(h.name)}",
+            f"lon = {h.site.location.lon!r}",
+            f"lat = {h.site.location.lat!r}",
+            f"address = {_toml_str(h.site.address)}",
+            f"hours = {_toml_str(_hhmm(h.open_s) + '-' + _hhmm(h.close_s))}",
+            f"days = {_toml_days(h.open_weekdays)}",
+            f"handling_min = {_human(h.handling_s, 60)}",
+        ]
+    hours = {o.merchant_id: o for o in scenario.opening_hours}
+    for m in scenario.merchants:
+        out += [
+            "",
+            "[[merchants]]",
+            f"id = {_toml_str(m.id)}",
+            f"name = {_toml_str(m.name)}",
+            f"lon = {m.site.location.lon!r}",
+            f"lat = {m.site.location.lat!r}",
+            f"address = {_toml_str(m.site.address)}",
+            f"phone = {_toml_str(m.phone)}",
+        ]
+        if m.id in hours:
+            oh = hours[m.id]
+            out += [
+                f"hours = {_toml_str(_hhmm(oh.open_s) + '-' + _hhmm(oh.close_s))}",
+                f"days = {_toml_days(oh.weekdays)}",
+            ]
+    for vt in scenario.vehicle_types:
+        out += [
+            "",
+            "[[vehicle_types]]",
+            f"id = {_toml_str(vt.id)}",
+            f"profile = {_toml_str(vt.profile.value)}",
+            f"capacity_kg = {_human(vt.capacity_g, 1000)}",
+            f"capacity_l = {_human(vt.capacity_ml, 1000)}",
+            f"capacity_parcels = {vt.capacity_parcels}",
+            f"fixed_cost_per_day = {_human(vt.fixed_cost_cents_per_day, 100)}",
+            f"cost_per_km = {_human(vt.cost_cents_per_km, 100)}",
+            f"cost_per_hour = {_human(vt.cost_cents_per_hour, 100)}",
+            f"fuel = {_toml_str(vt.fuel.value)}",
+            f"fuel_l_per_100km = {_human(vt.fuel_ml_per_100km, 1000)}",
+            f"energy_kwh_per_100km = {_human(vt.energy_wh_per_100km, 1000)}",
+            "skills = [" + ", ".join(_toml_str(x) for x in sorted(vt.skills)) + "]",
+        ]
+    for v in scenario.vehicles:
+        out += [
+            "",
+            "[[vehicles]]",
+            f"id = {_toml_str(v.id)}",
+            f"type = {_toml_str(v.type.id)}",
+            f"depot = {_toml_str(v.depot_id)}",
+            f"days = {_toml_days(v.working_weekdays)}",
+            f"shift = {_toml_str(_hhmm(v.shift_start_s) + '-' + _hhmm(v.shift_end_s))}",
+            f"max_trips_per_day = {v.max_trips_per_day}",
+            f"reload_min = {_human(v.reload_s, 60)}",
+        ]
+        if v.end_depot_id is not None:
+            out.append(f"end_depot = {_toml_str(v.end_depot_id)}")
+    for t in scenario.tiers:
+        out += [
+            "",
+            "[[tiers]]",
+            f"code = {_toml_str(t.code)}",
+            f"name = {_toml_str(t.name)}",
+            f"min_days = {t.min_days}",
+            f"max_days = {t.max_days}",
+            f"relay = {'true' if t.relay else 'false'}",
+        ]
+    return "\n".join(out) + "\n"
+
+
+ORDER_COLUMNS = (
+    "id",
+    "merchant",
+    "customer_id",
+    "customer",
+    "phone",
+    "email",
+    "address",
+    "lon",
+    "lat",
+    "relay",
+    "pickup_hub",
+    "weight_kg",
+    "volume_l",
+    "parcels",
+    "tier",
+    "deliver_from",
+    "deliver_by",
+    "window",
+    "service_min",
+    "pickup_service_min",
+    "skills",
+    "value",
+    "notes",
+)
+
+
+def _window_text(horizon: Horizon, start_s: int, end_s: int) -> str:
+    day = start_s // DAY_S
+    a, b = start_s - day * DAY_S, end_s - day * DAY_S
+    if b > DAY_S:
+        raise InvalidInput(f"orders: a window crossing midnight cannot be written ({start_s}..{end_s})")
+    return f"{horizon.date_of(day).isoformat()} {_hhmm(a)}-{'24:00' if b == DAY_S else _hhmm(b)}"
+
+
+def orders_csv(scenario: Scenario) -> str:
+    """The orders of ``scenario`` as ``orders.csv`` text (see :func:`read_orders`).
+
+    Day windows are written as explicit dates (``deliver_from``/``deliver_by``) and
+    customer windows as dated intervals, so reading the file back with the fleet of
+    :func:`fleet_toml` gives the same orders.
+    """
+    import io
+
+    customers = {c.id: c for c in scenario.customers}
+    relays = {h.site.id: h.id for h in scenario.hubs if h.site.kind is SiteKind.RELAY_POINT}
+    hub_sites = {h.site.id: h.id for h in scenario.hubs}
+    buf = io.StringIO()
+    w = csv.DictWriter(buf, fieldnames=ORDER_COLUMNS, lineterminator="\n")
+    w.writeheader()
+    h = scenario.horizon
+    for o in scenario.orders:
+        c = customers.get(o.customer_id or "")
+        relay = relays.get(o.delivery.id, "")
+        w.writerow(
+            {
+                "id": o.id,
+                "merchant": o.merchant_id,
+                "customer_id": o.customer_id or "",
+                "customer": c.name if c else o.delivery.name,
+                "phone": c.phone if c else "",
+                "email": (c.email or "") if c else "",
+                "address": "" if relay else o.delivery.address,
+                "lon": "" if relay else repr(o.delivery.location.lon),
+                "lat": "" if relay else repr(o.delivery.location.lat),
+                "relay": relay,
+                "pickup_hub": hub_sites.get(o.pickup.id, "") if o.pickup_at_hub else "",
+                "weight_kg": _human(o.weight_g, 1000),
+                "volume_l": _human(o.volume_ml, 1000),
+                "parcels": o.parcels,
+                "tier": o.tier,
+                "deliver_from": h.date_of(o.earliest_day).isoformat(),
+                "deliver_by": h.date_of(o.latest_day).isoformat(),
+                "window": "; ".join(_window_text(h, x.start_s, x.end_s) for x in o.windows),
+                "service_min": _human(o.service_s, 60),
+                "pickup_service_min": _human(o.pickup_service_s, 60),
+                "skills": " ".join(sorted(o.skills)),
+                "value": _human(o.value_cents, 100),
+                "notes": o.notes,
+            }
+        )
+    return buf.getvalue()
+
+
+def write_inputs(scenario: Scenario, folder: Path) -> dict[str, Path]:
+    """Write ``fleet.toml`` and ``orders.csv`` for ``scenario`` into ``folder``."""
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    fleet = folder / "fleet.toml"
+    orders = folder / "orders.csv"
+    fleet.write_text(fleet_toml(scenario), encoding="utf-8")
+    orders.write_text(orders_csv(scenario), encoding="utf-8")
+    return {"fleet": fleet, "orders": orders}

@@ -15,7 +15,7 @@ import logging
 import time
 from collections import Counter
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from tournee.api.services.maps import default_map_path, load_map
@@ -25,6 +25,7 @@ from tournee.api.services.plan_io import (
     read_fleet,
     read_orders,
     route_lines,
+    write_inputs,
     write_plan,
 )
 from tournee.domain import InvalidInput, MapError, Plan, Profile
@@ -351,7 +352,9 @@ def plan_demo(
 ) -> PlanRun:
     """``tournee demo``: a seeded week built from the map, planned, written to ``out_dir``.
 
-    Writes ``plan.json``, ``plan.geojson`` and ``plan.html`` (offline map) in ``out_dir``.
+    Writes the scenario as ``fleet.toml`` and ``orders.csv`` (so ``tournee plan`` can
+    replay or edit it), then ``plan.json``, ``plan.geojson`` and ``plan.html`` (offline
+    map) in ``out_dir``.
 
     Raises
     ------
@@ -368,7 +371,8 @@ def plan_demo(
     params = params or ScenarioParams()
     scenario = build_scenario(path, params=params, network=networks[Profile.VAN])
     out_dir = Path(out_dir)
-    return plan_scenario(
+    inputs = write_inputs(scenario, out_dir)
+    run = plan_scenario(
         scenario,
         networks,
         out=out_dir / "plan.json",
@@ -381,3 +385,4 @@ def plan_demo(
         on_stage=on_stage,
         on_progress=on_progress,
     )
+    return replace(run, files={**inputs, **run.files})

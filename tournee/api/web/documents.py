@@ -586,8 +586,16 @@ def _svg(fig: Figure) -> str:
     return buf.getvalue()
 
 
-def fill_rate_chart_svg(plan: Plan, *, lang: str = i18n.DEFAULT_LANG, currency: str = "EUR") -> str:
+def fill_rate_chart_svg(
+    plan: Plan,
+    *,
+    lang: str = i18n.DEFAULT_LANG,
+    currency: str = "EUR",
+    vehicle_names: Mapping[str, str] | None = None,
+) -> str:
     """Fill rate of each vehicle on each day of the plan, as grouped bars (SVG).
+
+    ``vehicle_names`` labels the legend (vehicle ids otherwise).
 
     Returns
     -------

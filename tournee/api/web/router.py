@@ -456,7 +456,7 @@ def build_router(*, api_prefix: str = "/v1", root: str = "") -> APIRouter:
             media_type="application/geo+json",
         )
 
-    def _reasons(
+    def _sheet_row(
         session: DbSession, principal: Principal, plan_id: str, route_id: str
     ) -> m.RouteSheet | None:
         return session.scalar(
@@ -471,9 +471,9 @@ def build_router(*, api_prefix: str = "/v1", root: str = "") -> APIRouter:
         request: Request, session: DbSession, principal: Principal, plan_id: str, route_id: str
     ) -> dict[str, Any]:
         loaded = _load(request, session, principal, plan_id, route_id)
-        row = _reasons(session, principal, plan_id, route_id)
+        row = _sheet_row(session, principal, plan_id, route_id)
         marks = (row.body or {}).get("stop_status", {}) if row is not None else {}
-        return sheets.courier_json(loaded, reasons={k: v.get("reason") or "" for k, v in marks.items()})
+        return sheets.courier_json(loaded, marks=marks)
 
     @router.get("/web/plans/{plan_id}/routes/{route_id}/courier.json")
     def courier_sheet(
@@ -501,7 +501,7 @@ def build_router(*, api_prefix: str = "/v1", root: str = "") -> APIRouter:
         stop = loaded.route.stops[seq]
         if not stop.order_ids:
             raise NotFound(f"stop {seq} of route {route_id!r} has no order to report on")
-        row = _reasons(session, principal, plan_id, route_id)
+        row = _sheet_row(session, principal, plan_id, route_id)
         if row is None:
             row = m.RouteSheet(
                 tenant_id=principal.tenant_id,
@@ -515,12 +515,19 @@ def build_router(*, api_prefix: str = "/v1", root: str = "") -> APIRouter:
         body_json = dict(row.body or {})
         marks = dict(body_json.get("stop_status", {}))
         now = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
-        final = body.status if stop.kind in (StopKind.DELIVERY,) else None
-        for oid in stop.order_ids:
-            marks[oid] = {"status": body.status, "reason": body.reason or "", "note": body.note, "at": now}
-            order = session.get(m.Order, oid)
-            if final is not None and order is not None and order.tenant_id == principal.tenant_id:
-                order.status = final
+        marks[str(seq)] = {
+            "status": body.status,
+            "reason": body.reason or "",
+            "note": body.note,
+            "at": now,
+            "order_ids": list(stop.order_ids),
+        }
+        if stop.kind is StopKind.DELIVERY:
+            # Only the customer's door settles an order; a pickup report is kept on the sheet.
+            for oid in stop.order_ids:
+                order = session.get(m.Order, oid)
+                if order is not None and order.tenant_id == principal.tenant_id:
+                    order.status = body.status
         body_json["stop_status"] = marks
         row.body = body_json
         flag_modified(row, "body")
@@ -546,7 +553,14 @@ def build_router(*, api_prefix: str = "/v1", root: str = "") -> APIRouter:
         tenant = session.get(m.Tenant, principal.tenant_id)
         assert tenant is not None
         lang = _doc_lang(request, tenant.language)
-        svg = documents.fill_rate_chart_svg(plan, lang=lang, currency=tenant.currency)
+        vehicle_ids = sorted({r.vehicle_id for r in plan.routes})
+        names = {
+            v.id: v.name
+            for v in session.scalars(
+                select(m.Vehicle).where(m.Vehicle.tenant_id == tenant.id, m.Vehicle.id.in_(vehicle_ids))
+            )
+        }
+        svg = documents.fill_rate_chart_svg(plan, lang=lang, currency=tenant.currency, vehicle_names=names)
         return Response(svg, media_type="image/svg+xml")
 
     return router

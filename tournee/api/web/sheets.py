@@ -32,7 +32,7 @@ from tournee.api.web.documents import (
     network_lines,
     sheet_rows,
 )
-from tournee.domain import NotFound, Plan, Profile, Route
+from tournee.domain import NotFound, Plan, Profile, Route, StopKind
 from tournee.routing.graph import RoadNetwork
 from tournee.routing.matrix import RoadTravel
 
@@ -254,19 +254,24 @@ def load_route(
     return LoadedRoute(plan_id=plan_id, plan=plan, route=route, ctx=ctx, statuses=statuses)
 
 
-def courier_json(loaded: LoadedRoute, *, reasons: dict[str, str] | None = None) -> dict[str, Any]:
+def courier_json(loaded: LoadedRoute, *, marks: dict[str, dict[str, str]] | None = None) -> dict[str, Any]:
     """The courier page's view of a route: numbered stops with contacts, goods and status.
 
-    ``reasons`` maps an order id to the failure reason recorded for it.
+    ``marks`` maps a stop's position (as text) to what the courier reported there
+    (``status``, ``reason``); a delivery stop not reported on takes its orders' status.
     """
     route, ctx = loaded.route, loaded.ctx
     rows = {id(r.stop): r for r in sheet_rows(route, ctx)}
     stops: list[dict[str, Any]] = []
     for seq, stop in enumerate(route.stops):
         row = rows.get(id(stop))
-        states = {loaded.statuses.get(o, "pending") for o in stop.order_ids}
-        status = "failed" if "failed" in states else "delivered" if states == {"delivered"} else "pending"
-        reason = next((reasons.get(o, "") for o in stop.order_ids if reasons and o in reasons), "")
+        mark = (marks or {}).get(str(seq), {})
+        status, reason = mark.get("status", ""), mark.get("reason", "")
+        if not status and stop.order_ids and stop.kind is StopKind.DELIVERY:
+            states = {loaded.statuses.get(o, "pending") for o in stop.order_ids}
+            status = "failed" if "failed" in states else "delivered" if states == {"delivered"} else ""
+        if not status and stop.order_ids:
+            status = "pending"
         stops.append(
             {
                 "seq": seq,
@@ -287,7 +292,7 @@ def courier_json(loaded: LoadedRoute, *, reasons: dict[str, str] | None = None) 
                 "weight_g": row.weight_g if row else 0,
                 "parcels": row.parcels if row else 0,
                 "collect_cents": row.collect_cents if row else 0,
-                "status": status if stop.order_ids else "",
+                "status": status,
                 "reason": reason,
             }
         )

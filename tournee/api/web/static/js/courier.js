@@ -73,7 +73,7 @@
       });
       state.sheet = Object.assign(state.sheet, sheet);
       render();
-      T.flash("ok", stateText(state.sheet.stops.find((s) => s.seq === stop.seq) || stop));
+      T.flash(status === "failed" ? "error" : "ok", stateText(state.sheet.stops.find((s) => s.seq === stop.seq) || stop));
     } catch (err) {
       T.onApiError(err);
     }

@@ -158,7 +158,7 @@
       el("div", { class: "row", style: "gap:4px" },
         el("button", { type: "button", class: "narrow", onclick: () => { state.highlight = r.id; drawDay(r.day); }, text: t("Map") }),
         r.locked
-          ? el("button", { type: "button", class: "narrow", disabled: true, text: "🔒 " + t("Locked") })
+          ? el("button", { type: "button", class: "narrow", disabled: true, text: t("Locked") })
           : el("button", { type: "button", class: "narrow lock", "data-lock": r.id, onclick: () => lock(r), text: t("Lock") }),
         el("button", { type: "button", class: "narrow", onclick: () => T.download(path(ep.sheet_pdf, { plan_id: state.plan.id, route_id: r.id }), r.id + ".pdf"), text: "PDF" }),
       ),

@@ -51,7 +51,7 @@
         "aria-pressed": "false", disabled: !q.available,
         onclick: () => choose(q),
       },
-        isPlanet ? el("span", { class: "badge", text: "🌱 " + t("Cheapest for the planet") }) : null,
+        isPlanet ? el("span", { class: "badge", text: t("Cheapest for the planet") }) : null,
         el("div", { class: "name", text: q.name + (q.relay ? " · " + t("relay point") : "") }),
         q.available ? el("div", { class: "when", text: dates(q) }) : el("div", { class: "when", text: q.reason || t("Not available") }),
         q.available ? el("div", { class: "price", text: T.money(q.price_cents) }) : null,

@@ -134,8 +134,13 @@ def integer_problem(instance: Instance, *, objective: str = "distance") -> Integ
 # --------------------------------------------------------------------------- adapters
 
 
-def solve_tournee(ip: IntegerProblem, *, time_limit_s: float, seed: int) -> SolverRun:
-    """Solve with Tournée's generic matrix entry point (``solve_matrix_problem``)."""
+def solve_tournee(
+    ip: IntegerProblem, *, time_limit_s: float, seed: int, options: dict[str, Any] | None = None
+) -> SolverRun:
+    """Solve with Tournée's generic matrix entry point (``solve_matrix_problem``).
+
+    ``options`` are extra ``SolveParams`` fields (``--param key=value`` on the command line).
+    """
     from tournee.routing.solver import MatrixProblem, SolveParams, solve_matrix_problem
 
     inst = ip.instance
@@ -161,7 +166,9 @@ def solve_tournee(ip: IntegerProblem, *, time_limit_s: float, seed: int) -> Solv
         horizon_s=horizon,
     )
     t0 = time.perf_counter()
-    solution = solve_matrix_problem(problem, params=SolveParams(time_limit_s=time_limit_s, seed=seed))
+    solution = solve_matrix_problem(
+        problem, params=SolveParams(time_limit_s=time_limit_s, seed=seed, **(options or {}))
+    )
     wall = time.perf_counter() - t0
     return SolverRun(
         routes=[list(r) for r in solution.routes if r],
@@ -353,12 +360,35 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="distance only (vehicles free, default) or fewest vehicles first via a fixed cost",
     )
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument(
+        "--param",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="extra Tournée SolveParams field, VALUE as JSON or a bare string (repeatable), "
+        "e.g. --param first_solution=SAVINGS --param use_iterated_local_search=true",
+    )
     parser.add_argument("--data", type=Path, default=DEFAULT_DATA, help="shared benchmarks folder")
     parser.add_argument(
         "--peers-from", type=Path, default=None, help="reuse PyVRP/VROOM entries of a --json run"
     )
     parser.add_argument("--routes", action="store_true", help="keep every solver's routes in the result")
     parser.add_argument("--quiet", action="store_true", help="no per-instance progress on stderr")
+
+
+def parse_params(items: list[str]) -> dict[str, Any]:
+    """``["key=value", …]`` → keyword arguments for ``SolveParams`` (JSON values, lists → tuples)."""
+    options: dict[str, Any] = {}
+    for item in items:
+        key, sep, raw = item.partition("=")
+        if not sep or not key.strip():
+            raise SystemExit(f"--param {item!r}: expected KEY=VALUE")
+        try:
+            value = json.loads(raw)
+        except json.JSONDecodeError:
+            value = raw
+        options[key.strip()] = tuple(value) if isinstance(value, list) else value
+    return options
 
 
 def select_paths(
@@ -418,7 +448,8 @@ def _run_one(
 ) -> dict[str, Any]:
     record: dict[str, Any] = {}
     try:
-        run_ = ADAPTERS[name](ip, time_limit_s=args.time_limit, seed=args.seed)
+        extra = {"options": parse_params(args.param)} if name == "tournee" else {}
+        run_ = ADAPTERS[name](ip, time_limit_s=args.time_limit, seed=args.seed, **extra)
     except Exception as exc:  # a solver failing must not stop the suite
         return {"error": f"{type(exc).__name__}: {exc}", "feasible": False}
     check = check_solution(ip.instance, run_.routes, dist=ip.dist)
@@ -493,6 +524,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         per_class=args.per_class,
         limit=args.limit,
     )
+    parse_params(args.param)  # refuse a malformed --param before any solve
     bks_table = load_bks(args.data)
     peers = _load_peers(args.peers_from, time_limit=args.time_limit, objective=args.objective)
     # Peers reused from --peers-from join the comparison even when not re-run.
@@ -529,6 +561,9 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         "objective": args.objective,
         "time_limit_s": args.time_limit,
         "seed": args.seed,
+        "tournee_params": {
+            k: list(v) if isinstance(v, tuple) else v for k, v in parse_params(args.param).items()
+        },
         "solvers": solvers,
         "command": "python -m benchmarks " + " ".join(sys.argv[1:]),
         "date_utc": datetime.now(UTC).strftime("%Y-%m-%d %H:%M"),
@@ -623,6 +658,11 @@ def render(result: dict[str, Any]) -> str:
         + ", ".join(f"{k} {v}" for k, v in result["versions"].items())
         + f"; total {result['total_wall_s']:g} s.",
         "",
+        *(
+            [f"Tournée `SolveParams` overrides: `{json.dumps(result['tournee_params'])}`.", ""]
+            if result.get("tournee_params")
+            else []
+        ),
         *(
             [
                 f"PyVRP / VROOM figures reused from `{result['peers_from']}` (same time limit and objective).",

@@ -10,7 +10,15 @@ import numpy as np
 import pytest
 
 from benchmarks.instances import instance_paths, parse_instance
-from benchmarks.solver import add_arguments, integer_problem, render, run, select_paths, summarise
+from benchmarks.solver import (
+    add_arguments,
+    integer_problem,
+    parse_params,
+    render,
+    run,
+    select_paths,
+    summarise,
+)
 
 
 def test_integer_travel_never_undershoots_the_real_distance(shared_benchmarks: Path) -> None:
@@ -171,3 +179,15 @@ def test_peers_from_a_previous_run_are_reused_without_solving_again(
     assert "reused from" in render(result)
     with pytest.raises(SystemExit, match="time limit"):
         run(_args(shared_benchmarks, instances=["C101"], time_limit=5.0, solvers=[], peers_from=path))
+
+
+def test_param_options_parse_json_values_and_refuse_a_missing_equals_sign() -> None:
+    assert parse_params(
+        ["first_solution=SAVINGS", "use_iterated_local_search=true", 'extra_first_solutions=["A"]']
+    ) == {
+        "first_solution": "SAVINGS",
+        "use_iterated_local_search": True,
+        "extra_first_solutions": ("A",),
+    }
+    with pytest.raises(SystemExit, match="KEY=VALUE"):
+        parse_params(["oops"])

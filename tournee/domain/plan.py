@@ -143,6 +143,7 @@ class UnassignedReason(StrEnum):
     UNREACHABLE = "unreachable"  # no route joins its locations for the profiles available
     NOT_WORTH_IT = "not_worth_it"  # servable, but costs more than the configured penalty
     LOCKED_OUT = "locked_out"  # only locked routes could have served it
+    SEARCH_TIME = "search_time"  # the search ran out of time before it could place it
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -36,6 +36,7 @@ from tournee.domain import (
     DAY_S,
     Horizon,
     Hub,
+    Infeasible,
     InvalidInput,
     LegKind,
     Merchant,
@@ -116,17 +117,21 @@ class WeekParams:
         Emission factors (the packaged table when None).
     repair : bool
         In ``by_day``, re-offer orders a day could not take to the other days of their window.
+    zone_max_legs : int
+        In ``by_day``, a day with more legs than this is cut into sectors around the depot,
+        each with its share of the day's vehicles, routed separately (cluster first, route second).
     """
 
     strategy: str = "auto"
     solve: SolveParams = field(default_factory=SolveParams)
-    joint_max_orders: int = 250
+    joint_max_orders: int = 80
     drop_penalty_cents: int = 100_000
     bike_zone_m: int = 3_000
     two_echelon: bool = True
     grid: str = "eu"
     factors: FactorTable | None = None
     repair: bool = True
+    zone_max_legs: int = 120
 
     def __post_init__(self) -> None:
         if self.strategy not in STRATEGIES:
@@ -134,7 +139,7 @@ class WeekParams:
                 f"week params: strategy must be one of {list(STRATEGIES)}, got {self.strategy!r}",
                 pointer="/strategy",
             )
-        for name in ("joint_max_orders", "drop_penalty_cents", "bike_zone_m"):
+        for name in ("joint_max_orders", "drop_penalty_cents", "bike_zone_m", "zone_max_legs"):
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, int) or value < 0:
                 raise InvalidInput(
@@ -338,6 +343,7 @@ class _Ctx:
     first_solution_s: float | None = None
     objective: int = 0
     statuses: list[str] = field(default_factory=list)
+    timed_out: set[int] = field(default_factory=set)  # legs of sub-problems with no solution in time
 
 
 # --------------------------------------------------------------------------- entry point
@@ -809,9 +815,15 @@ def _solve(
         if ctx.progress is not None:
             ctx.progress(replace(p, elapsed_s=t_phase - ctx.t0 + p.elapsed_s, phase=phase))
 
-    sol: MatrixSolution = solve_matrix_problem(
-        problem, params=replace(ctx.params.solve, time_limit_s=max(0.2, budget_s)), progress=report
-    )
+    try:
+        sol: MatrixSolution = solve_matrix_problem(
+            problem, params=replace(ctx.params.solve, time_limit_s=max(0.2, budget_s)), progress=report
+        )
+    except Infeasible as exc:  # no first solution within the time limit: nothing placed here
+        log.warning("%s: %s", phase, exc)
+        ctx.statuses.append("NO_SOLUTION_IN_TIME")
+        ctx.timed_out.update(leg.id for leg in doable)
+        return [], list(legs)
     ctx.solutions += sol.solutions
     ctx.objective += sol.objective
     ctx.statuses.append(sol.status)
@@ -1011,53 +1023,159 @@ def _build(
 # --------------------------------------------------------------------------- days first
 
 
+@dataclass(slots=True, kw_only=True)
+class _Zone:
+    """Part of a day: the legs of one sector around the depot and the vehicles serving it."""
+
+    day: int
+    vdays: list[_VDay]
+    legs: list[_Leg]
+    visits: list[_Visit] = field(default_factory=list)
+    lon: float = 0.0
+    lat: float = 0.0
+
+
+def _anchor(leg: _Leg) -> Site:
+    """Where a leg sits on the map for zoning: its drop, or its shop for a run to the hub."""
+    return leg.pickup if leg.kind is LegKind.TO_HUB else leg.delivery
+
+
+def _zones(day: int, legs: list[_Leg], vdays: list[_VDay], max_legs: int) -> list[_Zone]:
+    """Cut a day into sectors around the depot with about ``max_legs`` legs each.
+
+    Vehicles are dealt to the sectors in turn (largest first) so each sector gets a fair
+    share; a leg none of whose vehicles is in its sector moves to the nearest sector that has one.
+    """
+    k = max(1, min(len(vdays), math.ceil(len(legs) / max(1, max_legs))))
+    if k == 1:
+        z = _Zone(day=day, vdays=list(vdays), legs=list(legs))
+        _centre(z)
+        return [z]
+    cx = sum(vd.start.site.location.lon for vd in vdays) / len(vdays)
+    cy = sum(vd.start.site.location.lat for vd in vdays) / len(vdays)
+    kx = math.cos(math.radians(cy))
+
+    def angle(leg: _Leg) -> float:
+        loc = _anchor(leg).location
+        return math.atan2(loc.lat - cy, (loc.lon - cx) * kx)
+
+    ordered = sorted(legs, key=lambda leg: (angle(leg), leg.id))
+    if len(ordered) > 1:  # start the sweep after the widest empty sector
+        angs = [angle(leg) for leg in ordered]
+        gaps = [(angs[(i + 1) % len(angs)] - angs[i]) % (2 * math.pi) for i in range(len(angs))]
+        start = (max(range(len(gaps)), key=gaps.__getitem__) + 1) % len(ordered)
+        ordered = ordered[start:] + ordered[:start]
+    size = math.ceil(len(ordered) / k)
+    vds = sorted(vdays, key=lambda vd: (-vd.vehicle.type.capacity_g, vd.vehicle.id))
+    zones = [_Zone(day=day, vdays=vds[z::k], legs=ordered[z * size : (z + 1) * size]) for z in range(k)]
+    for z in zones:
+        _centre(z)
+    for z in zones:
+        ids = {vd.vehicle.id for vd in z.vdays}
+        for leg in list(z.legs):
+            if leg.vehicles & ids:
+                continue
+            fits = [y for y in zones if leg.vehicles & {vd.vehicle.id for vd in y.vdays}]
+            if fits:
+                z.legs.remove(leg)
+                _nearest_zone(fits, leg).legs.append(leg)
+    return [z for z in zones if z.legs or z.vdays]
+
+
+def _centre(z: _Zone) -> None:
+    pts = [_anchor(leg).location for leg in z.legs] or [vd.start.site.location for vd in z.vdays]
+    z.lon = sum(p.lon for p in pts) / len(pts)
+    z.lat = sum(p.lat for p in pts) / len(pts)
+
+
+def _nearest_zone(zones: Sequence[_Zone], leg: _Leg) -> _Zone:
+    loc = _anchor(leg).location
+    return min(zones, key=lambda z: haversine_m(z.lon, z.lat, loc.lon, loc.lat))
+
+
 def _solve_by_day(
     ctx: _Ctx, legs: list[_Leg], vdays: list[_VDay], budget_s: float, phase: str
 ) -> tuple[list[_Visit], list[_Leg]]:
-    """Assign each leg a day, route each day, then re-offer dropped legs to their other days."""
+    """Assign each leg a day (and a zone of that day), route each zone, then re-offer dropped legs.
+
+    A dropped leg is offered once more to the least busy other day of its window (or, when
+    it has none, to another zone of its day): that zone is solved again from its current
+    routes with the leg added.
+    """
     t_start = time.perf_counter()
     assignment = _assign_days(ctx, legs, vdays)
-    days = sorted(set(assignment.values()))
     by_day: dict[int, list[_Leg]] = defaultdict(list)
     for leg in legs:
-        by_day[assignment[leg.id]].append(leg)
+        by_day[assignment[leg.id]].append(replace(leg, days=[assignment[leg.id]]))
     day_vdays: dict[int, list[_VDay]] = defaultdict(list)
     for vd in vdays:
         day_vdays[vd.day].append(vd)
+    zones: dict[int, list[_Zone]] = {
+        d: _zones(d, by_day[d], day_vdays[d], ctx.params.zone_max_legs) for d in sorted(by_day)
+    }
     main_budget = budget_s * (0.8 if ctx.params.repair else 1.0)
-    visits: dict[int, list[_Visit]] = {}
-    dropped: list[_Leg] = []
     total = max(1, len(legs))
-    for d in days:
-        day_legs = [replace(leg, days=[d]) for leg in by_day[d]]
-        v, dr = _solve(
-            ctx, day_legs, day_vdays[d], main_budget * len(day_legs) / total, f"{phase} day {d}", initial=None
-        )
-        visits[d] = v
-        dropped.extend(dr)
+    home: dict[int, _Zone] = {}
+    dropped: list[_Leg] = []
+    for d, zs in zones.items():
+        for i, z in enumerate(zs):
+            name = f"{phase} day {d}" + (f" zone {i + 1}/{len(zs)}" if len(zs) > 1 else "")
+            z.visits, dr = _solve(ctx, z.legs, z.vdays, main_budget * len(z.legs) / total, name, initial=None)
+            for leg in z.legs:
+                home[leg.id] = z
+            dropped.extend(dr)
     originals = {leg.id: leg for leg in legs}
     if ctx.params.repair and dropped:
-        retry: dict[int, list[_Leg]] = defaultdict(list)
-        tried_day = {leg.id: leg.days[0] for leg in dropped}
+        retry: dict[int, tuple[_Zone, list[_Leg]]] = {}
         still: list[_Leg] = []
         for leg in dropped:
-            others = [d for d in originals[leg.id].days if d != tried_day[leg.id] and day_vdays.get(d)]
+            tried = home[leg.id]
+            others = [d for d in originals[leg.id].days if d != tried.day and zones.get(d)]
             if others:
-                retry[min(others, key=lambda d: sum(len(v.nodes) for v in visits.get(d, [])))].append(leg)
+                d = min(others, key=lambda d: sum(len(v.nodes) for z in zones[d] for v in z.visits))
+                options = zones[d]
             else:
+                options = [z for z in zones[tried.day] if z is not tried]
+            options = [z for z in options if leg.vehicles & {vd.vehicle.id for vd in z.vdays}]
+            if not options:
                 still.append(leg)
+                continue
+            z = _nearest_zone(options, leg)
+            retry.setdefault(id(z), (z, []))[1].append(replace(leg, days=[z.day]))
         left = max(0.5, budget_s - (time.perf_counter() - t_start))
-        n_retry = max(1, sum(len(ls) for ls in retry.values()) + sum(2 * len(ls) for ls in by_day.values()))
-        for d, extra in sorted(retry.items()):
-            kept = [leg for v in visits.get(d, []) for leg, is_p in v.nodes if is_p]
-            day_legs = [replace(leg, days=[d]) for leg in [*kept, *extra]]
-            initial = {v.vday.key: [(leg.id, is_p) for leg, is_p in v.nodes] for v in visits.get(d, [])}
-            share = left * (len(day_legs) + 1) / n_retry
-            v, dr = _solve(ctx, day_legs, day_vdays[d], share, f"{phase} repair day {d}", initial=initial)
-            visits[d] = v
+        work = max(1, sum(len(z.legs) + len(extra) for z, extra in retry.values()))
+        for z, extra in retry.values():
+            kept = [leg for v in z.visits for leg, is_p in v.nodes if is_p]
+            initial = {v.vday.key: [(leg.id, is_p) for leg, is_p in v.nodes] for v in z.visits}
+            share = left * (len(kept) + len(extra)) / work
+            z.visits, dr = _solve(
+                ctx, [*kept, *extra], z.vdays, share, f"{phase} repair day {z.day}", initial=initial
+            )
             still.extend(dr)
         dropped = still
-    return [v for d in sorted(visits) for v in visits[d]], [originals[leg.id] for leg in dropped]
+    visits = [v for d in sorted(zones) for z in zones[d] for v in z.visits]
+    return visits, [originals[leg.id] for leg in dropped]
+
+
+def _nearest_s(ctx: _Ctx, legs: Sequence[_Leg]) -> dict[int, int]:
+    """Travel time (s) from each leg's drop to the nearest other drop of the same profile."""
+    out: dict[int, int] = {}
+    by_profile: dict[Profile, list[_Leg]] = defaultdict(list)
+    for leg in legs:
+        by_profile[leg.profile].append(leg)
+    for profile, ls in by_profile.items():
+        net = ctx.nets[profile]
+        idx = np.array([net.index[leg.delivery.id] for leg in ls], dtype=np.int64)
+        for lo in range(0, len(ls), 512):
+            rows = idx[lo : lo + 512]
+            block = np.where(
+                net.reachable[np.ix_(rows, idx)], net.duration_s[np.ix_(rows, idx)], ctx.horizon_s
+            )
+            block[np.arange(len(rows)), np.arange(lo, lo + len(rows))] = ctx.horizon_s  # not itself
+            near = block.min(axis=1) if len(ls) > 1 else np.full(len(rows), 600)
+            for k, t in enumerate(near.tolist()):
+                out[ls[lo + k].id] = min(int(t), 3600)
+    return out
 
 
 def _assign_days(ctx: _Ctx, legs: list[_Leg], vdays: list[_VDay]) -> dict[int, int]:
@@ -1083,10 +1201,14 @@ def _assign_days(ctx: _Ctx, legs: list[_Leg], vdays: list[_VDay]) -> dict[int, i
         # ~1.5 km cells (latitude degrees ≈ 111 km)
         return (math.floor(site.location.lon * 50), math.floor(site.location.lat * 75))
 
+    nearest = _nearest_s(ctx, legs)
+
     def work(leg: _Leg) -> float:
+        # a stop costs its service plus about twice the hop to its nearest fellow stop (on one
+        # day only a share of the week's stops are around), plus a share of the pickup run
         net = net_cache[leg.profile]
         hop = net.t(leg.pickup.id, leg.delivery.id) if net.ok(leg.pickup.id, leg.delivery.id) else 0
-        return leg.pickup_service_s + leg.delivery_service_s + min(hop, 1800) / 2 + 240
+        return leg.pickup_service_s + leg.delivery_service_s + 2 * nearest[leg.id] + min(hop, 1800) / 4 + 60
 
     out: dict[int, int] = {}
     for leg in sorted(legs, key=lambda leg: (len(leg.days), leg.days[0] if leg.days else 0, leg.id)):
@@ -1121,6 +1243,12 @@ def _assign_days(ctx: _Ctx, legs: list[_Leg], vdays: list[_VDay]) -> dict[int, i
 
 def _dropped_reason(ctx: _Ctx, leg: _Leg) -> Unassigned:
     """A leg the search left out although it passed every check alone."""
+    if leg.id in ctx.timed_out:
+        return Unassigned(
+            order_id=leg.order.id,
+            reason=UnassignedReason.SEARCH_TIME,
+            detail="the search found no plan for its day within the time limit; allow more time",
+        )
     net = ctx.nets[leg.profile]
     alone = []
     for vd in ctx.vdays:

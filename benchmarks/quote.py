@@ -1,7 +1,7 @@
 """Latency of quoting every tier for one new order against a week plan of N orders.
 
 The plan is synthetic but consistent, built from domain objects: a depot in central
-Helsinki, merchants and customers scattered over ~10 km, vans working Monday–Friday and
+Helsinki, merchants within 4 km and customers within 6 km, vans working Monday–Friday and
 cargo bikes Monday–Saturday, each vehicle-day a round that collects its orders at the
 merchants then delivers them in sweep order, timed by straight-line travel (detour 1.3,
 van 30 km/h, bike 15 km/h); a share of deliveries carry a 2-hour window around their
@@ -171,13 +171,13 @@ def _route(
 
 
 def synthetic_plan(
-    *, orders: int = 1000, vans: int = 4, bikes: int = 2, seed: int = 0
+    *, orders: int = 1000, vans: int = 5, bikes: int = 3, seed: int = 0
 ) -> tuple[Plan, tuple[Vehicle, ...], Site, list[Site], list[Site]]:
     """A consistent week plan of ``orders`` orders over vans (Mon–Fri) and bikes (Mon–Sat)."""
     rng = random.Random(seed)
     depot = Site(id="depot", location=Location(lon=CENTRE[0], lat=CENTRE[1]), kind=SiteKind.DEPOT)
     merchants = [_point(rng, 4000, f"m{k}", SiteKind.MERCHANT) for k in range(20)]
-    customers = [_point(rng, 9000, f"c{k}", SiteKind.CUSTOMER) for k in range(orders)]
+    customers = [_point(rng, 6000, f"c{k}", SiteKind.CUSTOMER) for k in range(orders)]
     fleet = tuple(
         [Vehicle(id=f"van-{k}", type=VAN, depot_id="depot") for k in range(vans)]
         + [
@@ -234,7 +234,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             id=f"new-{k}",
             merchant_id="m",
             pickup=rng.choice(merchants),
-            delivery=_point(rng, 9000, f"new-c{k}", SiteKind.CUSTOMER),
+            delivery=_point(rng, 6000, f"new-c{k}", SiteKind.CUSTOMER),
             weight_g=rng.randint(500, 20_000),
             parcels=rng.randint(1, 3),
             windows=(TimeWindow(start_s=17 * 3600, end_s=21 * 3600),) if rng.random() < 0.2 else (),

@@ -219,3 +219,35 @@ def test_glec_shares_add_up_to_the_route_within_rounding(route_co2e_g: int, perf
 def test_route_with_an_unknown_vehicle_is_rejected(week_plan: Plan) -> None:
     with pytest.raises(InvalidInput, match=r"plan route 'r-\w+': vehicle_id '[\w-]+' is not in the fleet"):
         QuoteContext.build(week_plan, vehicles=(), travel=TRAVEL)
+
+
+@pytest.fixture(scope="module")
+def synthetic() -> tuple[QuoteContext, list[Site]]:
+    """The benchmark's synthetic week (300 orders, windows on a third of deliveries), read for quoting."""
+    from benchmarks.quote import synthetic_plan
+
+    plan, fleet, depot, merchants, _ = synthetic_plan(orders=300, seed=3)
+    return QuoteContext.build(plan, vehicles=fleet, travel=TRAVEL, depots={"depot": depot}), merchants
+
+
+@given(
+    m=st.integers(0, 19), dlon=_lon, dlat=_lat,
+    weight_g=st.integers(min_value=1, max_value=200_000),
+    window=st.one_of(st.none(), st.tuples(st.integers(0, 6), st.integers(8 * 3600, 18 * 3600), st.integers(600, 4 * 3600))),
+)  # fmt: skip
+def test_pruning_by_lower_bounds_never_changes_the_cheapest_insertion(
+    synthetic: tuple[QuoteContext, list[Site]], m: int, dlon: float, dlat: float, weight_g: int,
+    window: tuple[int, int, int] | None,
+) -> None:  # fmt: skip
+    ctx, merchants = synthetic
+    windows = (
+        ()
+        if window is None
+        else ((window[0] * DAY_S + window[1], window[0] * DAY_S + window[1] + window[2]),)
+    )
+    order = new_order(pickup=merchants[m], delivery=site("d", dlon, dlat), weight_g=weight_g, windows=windows)
+    fast = ctx.candidates(order)
+    full = ctx.candidates(order, prune=False)
+    assert [(c.route_id, c.feasible, c.cost_mcents) for c in fast] == [
+        (c.route_id, c.feasible, c.cost_mcents) for c in full
+    ]

@@ -185,6 +185,16 @@ def _window_start(a: FloatArray, windows: Sequence[TimeWindow]) -> FloatArray:
     return out
 
 
+def _segment_argmin(values: FloatArray, starts: IntArray, segment_of: IntArray) -> IntArray:
+    """Index of the first minimum of each contiguous segment (its start when all are inf)."""
+    m = np.fmin.reduceat(values, starts)
+    hits = np.flatnonzero(values == m[segment_of])
+    seg, first = np.unique(segment_of[hits], return_index=True)
+    out = starts.copy()
+    out[seg] = hits[first]
+    return out
+
+
 def _as_float(x: IntArray) -> FloatArray:
     f = x.astype(np.float64)
     f[x < 0] = _INF
@@ -227,6 +237,8 @@ class _Arrays:
     r_perf: FloatArray  # (routes, 2): Σ mass × SFD (g·m) and Σ volume × SFD (ml·m) of its orders
     r_cap: FloatArray  # (routes, 3) g, ml, parcels
     r_peak: FloatArray  # (routes, 3)
+    r_cap_l: list[tuple[float, float, float]]  # the same as Python floats (per-route loop)
+    r_peak_l: list[tuple[float, float, float]]
     # per pair I < J
     p_i: IntArray
     p_j: IntArray
@@ -239,10 +251,10 @@ class _Arrays:
     p_cph: FloatArray
     p_slack_j: FloatArray  # nxt_slack[p_j]
     p_wte_j: FloatArray  # nxt_wte[p_j]
-    p_offsets: IntArray  # first pair of each route that has pairs
-    p_routes_with_pairs: IntArray
-    p_group: IntArray  # route → index into p_offsets (-1 without pairs)
-    p_count: IntArray  # pairs per route
+    p_route: IntArray
+    pos_first_pair: IntArray  # per stop: index of its first pair as I (pairs of one I are contiguous)
+    pos_pairs: IntArray  # per stop: pairs with it as I
+    pos_has_before: NDArray[np.bool_]  # per stop: it can be a J (some I before it)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True, eq=False)
@@ -378,7 +390,12 @@ class QuoteContext:
 
     # ------------------------------------------------------------------------------------
     def candidates(
-        self, order: Order, *, delivery: Site | None = None, windows: Sequence[TimeWindow] | None = None
+        self,
+        order: Order,
+        *,
+        delivery: Site | None = None,
+        windows: Sequence[TimeWindow] | None = None,
+        prune: bool = True,
     ) -> list[Candidate]:
         """The best insertion of ``order`` on every vehicle-day, feasible or with its reason.
 
@@ -390,6 +407,9 @@ class QuoteContext:
             Where to deliver instead of ``order.delivery`` (a relay point).
         windows
             Delivery windows instead of ``order.windows`` (seconds from the horizon start).
+        prune
+            Skip insertion pairs whose lower bound cannot beat a known insertion (same
+            answer, faster); False evaluates every pair.
 
         Returns
         -------
@@ -426,12 +446,19 @@ class QuoteContext:
                 tr[9, rows] = pdt
         out: list[Candidate] = []
         if n_stops:
-            out.extend(self._route_candidates(order, drop, q, wins, tr))
+            out.extend(self._route_candidates(order, drop, q, wins, tr, prune=prune))
         out.extend(self._open_day_candidates(order, q, wins, per_profile))
         return out
 
     def _route_candidates(
-        self, order: Order, drop: Site, q: FloatArray, wins: Sequence[TimeWindow], tr: FloatArray
+        self,
+        order: Order,
+        drop: Site,
+        q: FloatArray,
+        wins: Sequence[TimeWindow],
+        tr: FloatArray,
+        *,
+        prune: bool,
     ) -> list[Candidate]:
         a = self.arrays
         to_p, to_d, from_p, from_d, tto_p, tto_d, tfrom_p, tfrom_d, pd_dist, pd_dur = tr
@@ -461,51 +488,86 @@ class QuoteContext:
             cost_s = added_s * a.s_cpk + shift_s * a.s_cph
             cost_s = np.where(room_s & (d2_s <= a.nxt_slack) & np.isfinite(cost_s), cost_s, _INF)
             best_s = np.minimum.reduceat(cost_s, a.r_start)
-            # pickup after stop I, delivery after a later stop J
-            i, j = a.p_i, a.p_j
-            f32 = np.float32
-            d1 = push1.astype(f32)[i]
-            shift = d1 - a.p_wait
-            np.maximum(shift, 0.0, out=shift)
-            if wins:
-                arrive = arr_d0.astype(f32)[j]
-                arrive += shift
-                d2 = _window_start(arrive, wins)
-                d2 += tail_d.astype(f32)[j]
+            # pickup after stop I, delivery after a later stop J: exact lower bounds per position
+            # prune most pairs, then the survivors are evaluated in full (see _pair_costs)
+            n_routes = len(self.routes)
+            idx_all: IntArray
+            n_extra = 0
+            if not prune:
+                idx_all = np.arange(len(a.p_i), dtype=np.int64)
             else:
-                d2 = (arr_d0 + tail_d).astype(f32)[j]
-                d2 += shift
-            bad = d1 > a.p_chain
-            bad |= d2 > a.p_slack_j
-            bad |= a.p_room_g < q[0]
-            bad |= a.p_room_p < q[2]
-            if q[1] > 0:
-                bad |= a.p_room_ml < q[1]
-            if skills:
-                bad |= ~room_s[i]
-            cost = add_p.astype(f32)[i]
-            cost += add_d.astype(f32)[j]
-            cost *= a.p_cpk
-            late = d2 - a.p_wte_j
-            np.maximum(late, 0.0, out=late)
-            late *= a.p_cph
-            cost += late
-            np.putmask(cost, bad, np.inf)
-        best_p = np.full(len(self.routes), _INF)
-        if len(cost):
-            best_p[a.p_routes_with_pairs] = np.fmin.reduceat(cost, a.p_offsets)
-        cap_any = np.maximum.reduceat(room_s.astype(np.int8), a.r_start) > 0
+                route_of = a.stop_route
+                pd0 = arr_d0 + tail_d
+                lb_a = np.where(room_s, add_p * a.s_cpk, _INF)
+                lb_b = np.where(room_s, add_d * a.s_cpk, _INF)
+                x_i = np.where(room_s, push1 - a.nxt_wte, _INF)
+                y_j = np.where(room_s, pd0, _INF)
+                min_a = np.fmin.reduceat(lb_a, a.r_start)[route_of]
+                min_b = np.fmin.reduceat(lb_b, a.r_start)[route_of]
+                min_x = np.fmin.reduceat(x_i, a.r_start)[route_of]
+                min_y = np.fmin.reduceat(y_j, a.r_start)[route_of]
+                lb_i = lb_a + min_b + a.s_cph * np.maximum(x_i + min_y, 0.0)
+                lb_j = lb_b + min_a + a.s_cph * np.maximum(min_x + y_j, 0.0)
+                lb_i = np.where(a.pos_pairs > 0, lb_i, _INF)
+                lb_j = np.where(a.pos_has_before, lb_j, _INF)
+                # an upper bound per route: the best "together" insertion, and the pair of best bounds
+                order_i = _segment_argmin(lb_i, a.r_start, route_of)
+                order_j = _segment_argmin(lb_j, a.r_start, route_of)
+                ok_h = (order_i < order_j) & np.isfinite(lb_i[order_i]) & np.isfinite(lb_j[order_j])
+                h_idx = (a.pos_first_pair[order_i] + (order_j - order_i - 1))[ok_h]
+                h_cost, _ = self._pair_costs(
+                    h_idx, order, q, wins, push1, arr_d0, tail_d, add_p, add_d, room_s
+                )
+                ub = best_s.copy()
+                h_routes = np.flatnonzero(ok_h)
+                ub[h_routes] = np.fmin(ub[h_routes], h_cost)
+                ub_s = ub[route_of]
+                keep_i = np.flatnonzero(lb_i < ub_s)
+                counts = a.pos_pairs[keep_i]
+                total = int(counts.sum())
+                if total:
+                    starts = a.pos_first_pair[keep_i]
+                    shift_idx = np.repeat(starts - np.concatenate([[0], np.cumsum(counts)[:-1]]), counts)
+                    idx_all = shift_idx + np.arange(total, dtype=np.int64)
+                    idx_all = idx_all[lb_j[a.p_j[idx_all]] < ub_s[a.p_j[idx_all]]]
+                else:
+                    idx_all = np.zeros(0, dtype=np.int64)
+                idx_all = np.concatenate([idx_all, h_idx]).astype(np.int64)
+                n_extra = len(h_idx)
+            cost, d2 = self._pair_costs(idx_all, order, q, wins, push1, arr_d0, tail_d, add_p, add_d, room_s)
+        # per-route minimum: the main indices are sorted (so are their routes); then the bound pairs
+        best_p = np.full(n_routes, _INF)
+        pair_route = a.p_route[idx_all]
+        main = len(idx_all) - n_extra
+        if main:
+            pr = pair_route[:main]
+            heads = np.flatnonzero(np.concatenate([[True], pr[1:] != pr[:-1]]))
+            best_p[pr[heads]] = np.fmin.reduceat(cost[:main], heads)
+        if n_extra:
+            hr = pair_route[main:]  # at most one per route
+            best_p[hr] = np.fmin(best_p[hr], cost[main:])
+        cap_any = (np.maximum.reduceat(room_s.astype(np.int8), a.r_start) > 0).tolist()
+        # where each route's best is: first position (together) or first pair reaching it
+        hits = np.flatnonzero(np.isfinite(cost_s) & (cost_s == best_s[a.stop_route]))
+        r_s, first_s = np.unique(a.stop_route[hits], return_index=True)
+        at_same = dict(zip(r_s.tolist(), hits[first_s].tolist(), strict=True))
+        hits = np.flatnonzero(np.isfinite(cost) & (cost == best_p[pair_route]))
+        r_p, first_p = np.unique(pair_route[hits], return_index=True)
+        at_pair = dict(zip(r_p.tolist(), hits[first_p].tolist(), strict=True))
+        best_s_l, best_p_l = best_s.tolist(), best_p.tolist()
+        qg, qml, qp = float(q[0]), float(q[1]), float(q[2])
 
         out: list[Candidate] = []
         for r_idx, route in enumerate(self.routes):
             vehicle = self.vehicles[route.vehicle_id]
-            bs, bp = best_s[r_idx], best_p[r_idx]
-            if not (np.isfinite(bs) or np.isfinite(bp)):
+            bs, bp = best_s_l[r_idx], best_p_l[r_idx]
+            lo = int(a.r_start[r_idx])
+            if r_idx not in at_same and r_idx not in at_pair:
                 if not skills <= vehicle.type.skills:
                     reason, detail = UnassignedReason.SKILL, f"needs {sorted(skills - vehicle.type.skills)}"
                 elif not cap_any[r_idx]:
                     reason, detail = UnassignedReason.CAPACITY, "no room left on the round"
-                elif not np.isfinite(to_d[a.r_start[r_idx]]) or not np.isfinite(to_p[a.r_start[r_idx]]):
+                elif not (np.isfinite(to_d[lo]) and np.isfinite(to_p[lo])):
                     reason, detail = (
                         UnassignedReason.UNREACHABLE,
                         "no road joins the round to the order's sites",
@@ -527,35 +589,35 @@ class QuoteContext:
                     )
                 )
                 continue
-            lo = int(a.r_start[r_idx])
-            if bs <= bp:
-                k = lo + int(np.argmax(cost_s[lo : a.r_end[r_idx]] == bs))
-                best, add_m, shift = float(bs), float(added_s[k]), float(shift_s[k])
-                load = np.array(
-                    [a.cap_g[k] - a.room_g[k], a.cap_ml[k] - a.room_ml[k], a.cap_p[k] - a.room_p[k]]
-                )
+            if r_idx in at_same and (r_idx not in at_pair or bs <= bp):
+                k = at_same[r_idx]
+                best, add_m, shift = bs, float(added_s[k]), float(shift_s[k])
+                room = (float(a.room_g[k]), float(a.room_ml[k]), float(a.room_p[k]))
                 delivery_s = float(dep_d_s[k]) - s_d
             else:
-                p_lo = int(a.p_offsets[a.p_group[r_idx]])
-                p_hi = p_lo + int(a.p_count[r_idx])
-                k = p_lo + int(np.argmax(cost[p_lo:p_hi] == bp))
-                ki, kj = int(i[k]), int(j[k])
-                best, add_m = float(bp), float(add_p[ki] + add_d[kj])
-                shift = max(float(d2[k]) - float(a.nxt_wte[kj]), 0.0)
-                load = np.array(
-                    [a.cap_g[ki] - a.p_room_g[k], a.cap_ml[ki] - a.p_room_ml[k], a.cap_p[ki] - a.p_room_p[k]]
-                )
-                delivery_s = float(d2[k]) - float(tail_d[kj])
-            cap = a.r_cap[r_idx]
-            peak = np.maximum(a.r_peak[r_idx], load + q)
-            fill = float(np.max(peak / cap))
+                at = at_pair[r_idx]
+                k = int(idx_all[at])
+                ki, kj = int(a.p_i[k]), int(a.p_j[k])
+                best, add_m = bp, float(add_p[ki] + add_d[kj])
+                shift = max(float(d2[at]) - float(a.nxt_wte[kj]), 0.0)
+                room = (float(a.p_room_g[k]), float(a.p_room_ml[k]), float(a.p_room_p[k]))
+                delivery_s = float(d2[at]) - float(tail_d[kj])
+            cap_g, cap_ml, cap_p = a.r_cap_l[r_idx]
+            pk_g, pk_ml, pk_p = a.r_peak_l[r_idx]
+            # peak load after the insertion: the route's peak, or the load carried with the order
+            pk_g, pk_ml, pk_p = (
+                max(pk_g, cap_g - room[0] + qg),
+                max(pk_ml, cap_ml - room[1] + qml),
+                max(pk_p, cap_p - room[2] + qp),
+            )
+            fill = max(pk_g / cap_g, pk_ml / cap_ml, pk_p / cap_p)
             # the planner's rule: volume is the quantity when volume is what fills the vehicle
-            by_volume = peak[1] * cap[0] > peak[0] * cap[1]
+            by_volume = pk_ml * cap_g > pk_g * cap_ml
             sfd = float(to_d[lo])
             if not np.isfinite(sfd):  # the depot or the drop is off the road network
                 sfd = _crow_m(route.stops[0].location, drop.location)
             perf = (order.volume_ml if by_volume else order.weight_g) * sfd
-            dist_after = float(a.r_dist[r_idx]) + add_m
+            dist_after = route.distance_m + add_m
             total = round(float(a.r_perf[r_idx, 1 if by_volume else 0]) + perf)
             p = round(perf)
             rate = self.rates[vehicle.type.id]
@@ -585,6 +647,53 @@ class QuoteContext:
                 )
             )
         return out
+
+    def _pair_costs(
+        self,
+        idx: IntArray,
+        order: Order,
+        q: FloatArray,
+        wins: Sequence[TimeWindow],
+        push1: FloatArray,
+        arr_d0: FloatArray,
+        tail_d: FloatArray,
+        add_p: FloatArray,
+        add_d: FloatArray,
+        room_s: NDArray[np.bool_],
+    ) -> tuple[FloatArray, FloatArray]:
+        """Exact cost (inf if infeasible) and delivery push of the pairs ``idx`` (pickup after I < J)."""
+        a = self.arrays
+        f32 = np.float32
+        i, j = a.p_i[idx], a.p_j[idx]
+        with np.errstate(invalid="ignore"):
+            d1 = push1.astype(f32)[i]
+            shift = d1 - a.p_wait[idx]
+            np.maximum(shift, 0.0, out=shift)
+            if wins:
+                arrive = arr_d0.astype(f32)[j]
+                arrive += shift
+                d2 = _window_start(arrive, wins)
+                d2 += tail_d.astype(f32)[j]
+            else:
+                d2 = (arr_d0 + tail_d).astype(f32)[j]
+                d2 += shift
+            bad = d1 > a.p_chain[idx]
+            bad |= d2 > a.p_slack_j[idx]
+            bad |= a.p_room_g[idx] < q[0]
+            bad |= a.p_room_p[idx] < q[2]
+            if q[1] > 0:
+                bad |= a.p_room_ml[idx] < q[1]
+            if order.skills:
+                bad |= ~room_s[i]
+            cost = add_p.astype(f32)[i]
+            cost += add_d.astype(f32)[j]
+            cost *= a.p_cpk[idx]
+            late = d2 - a.p_wte_j[idx]
+            np.maximum(late, 0.0, out=late)
+            late *= a.p_cph[idx]
+            cost += late
+            np.putmask(cost, bad, np.inf)
+        return cost, d2
 
     def _open_day_candidates(
         self,
@@ -694,8 +803,12 @@ def _build_arrays(
     r_perf: list[list[float]] = []
     r_peak: list[Any] = []
     r_cap: list[Any] = []
-    p_count: list[int] = []
+    pos_pairs: list[Any] = []
+    pos_first: list[Any] = []
+    pos_before: list[Any] = []
+    p_route: list[Any] = []
     off = 0
+    n_pairs = 0
     for r_idx, r in enumerate(routes):
         v = fleet[r.vehicle_id]
         vt = v.type
@@ -760,8 +873,13 @@ def _build_arrays(
         r_perf.append(perf)
         # pairs over insertion positions 0 .. n-2 with I < J
         m = n - 1
-        ii, jj = np.triu_indices(m, k=1)
-        p_count.append(len(ii))
+        ii, jj = np.triu_indices(m, k=1)  # row-major: the pairs of one I are contiguous
+        per_i = np.concatenate([np.arange(m - 1, -1, -1), [0]])  # stop a has m-1-a pairs as I; END none
+        pos_pairs.append(per_i)
+        pos_first.append(n_pairs + np.concatenate([[0], np.cumsum(per_i)[:-1]]))
+        pos_before.append((np.arange(n) >= 1) & (np.arange(n) < n - 1))
+        p_route.append(np.full(len(ii), r_idx))
+        n_pairs += len(ii)
         if len(ii):
             chain = np.full((m, m), np.inf)
             room = np.empty((m, m, 3))
@@ -795,10 +913,6 @@ def _build_arrays(
     room = cat(cols["room"], width=3)
     capc = cat(cols["cap"], width=3)
     proom = cat(pairs["room"], width=3)
-    counts = np.array(p_count, dtype=np.int64)
-    with_pairs = np.flatnonzero(counts > 0)
-    group = np.full(len(routes), -1, dtype=np.int64)
-    group[with_pairs] = np.arange(len(with_pairs))
     starts = np.array(r_start, dtype=np.int64)
     return _Arrays(
         stop_route=cat(cols["stop_route"], dtype=np.int64),
@@ -826,6 +940,8 @@ def _build_arrays(
         r_perf=np.array(r_perf, dtype=np.float64).reshape(len(routes), 2),
         r_cap=np.array(r_cap, dtype=np.float64).reshape(len(routes), 3),
         r_peak=np.array(r_peak, dtype=np.float64).reshape(len(routes), 3),
+        r_cap_l=[(float(c[0]), float(c[1]), float(c[2])) for c in r_cap],
+        r_peak_l=[(float(c[0]), float(c[1]), float(c[2])) for c in r_peak],
         p_i=p_i,
         p_j=p_j,
         p_wait=cat(pairs["wait"], dtype=f32),
@@ -837,10 +953,8 @@ def _build_arrays(
         p_cph=cat(pairs["cph"], dtype=f32),
         p_slack_j=nxt_slack[p_j].astype(f32),
         p_wte_j=nxt_wte[p_j].astype(f32),
-        p_offsets=np.concatenate([[0], np.cumsum(counts[with_pairs])[:-1]]).astype(np.int64)
-        if len(with_pairs)
-        else np.zeros(0, dtype=np.int64),
-        p_routes_with_pairs=with_pairs,
-        p_group=group,
-        p_count=counts,
+        p_route=cat(p_route, dtype=np.int64),
+        pos_first_pair=cat(pos_first, dtype=np.int64),
+        pos_pairs=cat(pos_pairs, dtype=np.int64),
+        pos_has_before=cat(pos_before, dtype=np.bool_),
     )

@@ -47,15 +47,29 @@ class StraightLineTravel:
     speed_kmh: Mapping[Profile, int] = field(
         default_factory=lambda: {Profile.VAN: 30, Profile.CARGO_BIKE: 15}
     )
+    # radians of recently seen site tuples, by identity (quoting passes the same tuples each time)
+    _coords: dict[int, tuple[Sequence[Site], NDArray[np.float64], NDArray[np.float64]]] = field(
+        default_factory=dict, repr=False, compare=False
+    )
+
+    def _radians(self, sites: Sequence[Site]) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+        cached = self._coords.get(id(sites))
+        if cached is not None and cached[0] is sites:
+            return cached[1], cached[2]
+        lon = np.radians(np.fromiter((s.location.lon for s in sites), np.float64, len(sites)))
+        lat = np.radians(np.fromiter((s.location.lat for s in sites), np.float64, len(sites)))
+        if isinstance(sites, tuple) and len(sites) > 16:
+            if len(self._coords) >= 16:
+                self._coords.clear()
+            self._coords[id(sites)] = (sites, lon, lat)
+        return lon, lat
 
     def legs(
         self, profile: Profile, origins: Sequence[Site], destinations: Sequence[Site]
     ) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
         """Distance (m) and duration (s) from each origin to each destination."""
-        olon = np.radians(np.fromiter((s.location.lon for s in origins), np.float64, len(origins)))
-        olat = np.radians(np.fromiter((s.location.lat for s in origins), np.float64, len(origins)))
-        dlon = np.radians(np.fromiter((s.location.lon for s in destinations), np.float64, len(destinations)))
-        dlat = np.radians(np.fromiter((s.location.lat for s in destinations), np.float64, len(destinations)))
+        olon, olat = self._radians(origins)
+        dlon, dlat = self._radians(destinations)
         a = (
             np.sin((dlat[None, :] - olat[:, None]) / 2) ** 2
             + np.cos(olat)[:, None] * np.cos(dlat)[None, :] * np.sin((dlon[None, :] - olon[:, None]) / 2) ** 2

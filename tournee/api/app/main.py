@@ -29,6 +29,7 @@ from tournee.api.app.routers import (
     tariff,
     tenants,
     vehicles,
+    vroom,
 )
 from tournee.api.db import make_engine, make_sessionmaker, upgrade
 from tournee.api.services.maps import default_map_path
@@ -58,6 +59,7 @@ def _api_router() -> APIRouter:
     api.include_router(addresses.router)
     api.include_router(quotes.quotes)
     api.include_router(quotes.public)
+    api.include_router(vroom.router)
     return api
 
 

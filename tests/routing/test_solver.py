@@ -503,3 +503,25 @@ def test_progress_reports_an_improving_objective_and_ends_with_the_result(vrptw:
     elapsed = [r.elapsed_s for r in reports]
     assert elapsed == sorted(elapsed)
     assert all(r.phase == "search" for r in reports[:-1])
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        SolveParams(time_limit_s=0.3, use_iterated_local_search=True, metaheuristic="GREEDY_DESCENT"),
+        SolveParams(time_limit_s=0.3, first_solution="SAVINGS", extra_first_solutions=()),
+        SolveParams(time_limit_s=0.3, operators={"cross_exchange": True, "lin_kernighan": False}),
+        SolveParams(time_limit_s=0.3, guided_local_search_lambda=0.2),
+    ],
+    ids=["ils", "savings-alone", "operators", "gls-lambda"],
+)
+def test_every_search_setting_returns_a_feasible_plan(vrptw: MatrixProblem, params: SolveParams) -> None:
+    sol = solve_matrix_problem(vrptw, params=params)
+    assert_feasible(vrptw, sol)
+    assert sol.status == "ROUTING_SUCCESS"
+    assert sol.objective == routed_cost(vrptw, sol)
+
+
+def test_unknown_operator_name_is_invalid_input() -> None:
+    with pytest.raises(InvalidInput, match="operators"):
+        SolveParams(operators={"teleport": True})

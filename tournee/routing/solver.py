@@ -19,13 +19,14 @@ from __future__ import annotations
 import itertools
 import logging
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
 from ortools.constraint_solver import pywrapcp, routing_enums_pb2
+from ortools.util import optional_boolean_pb2
 
 from tournee.domain.errors import Infeasible, InvalidInput
 
@@ -43,6 +44,9 @@ IntMatrix = NDArray[np.int64]
 
 _FIRST_SOLUTIONS = frozenset(routing_enums_pb2.FirstSolutionStrategy.Value.keys())
 _METAHEURISTICS = frozenset(routing_enums_pb2.LocalSearchMetaheuristic.Value.keys())
+_OPERATORS = frozenset(
+    f.name for f in pywrapcp.DefaultRoutingSearchParameters().local_search_operators.DESCRIPTOR.fields
+)
 _MAX_VALUE = 2**53  # keeps every sum OR-Tools forms far from int64 overflow
 
 
@@ -71,6 +75,26 @@ class SolveParams:
         Override of the GLS penalty coefficient (OR-Tools default 0.1).
     progress_interval_s : float
         Minimum seconds between two progress reports (improvements are still tracked).
+    extra_first_solutions : tuple of str
+        More first-solution strategies to try: each of ``first_solution`` and these gets a
+        greedy descent within ``portfolio_share × time_limit_s / count`` seconds, and the
+        metaheuristic then starts from the best local optimum for the remaining time.
+        Ignored with ``initial_routes`` (the warm start is the start) or a ``solution_limit``.
+    portfolio_share : float
+        Share of the time limit given to those constructions and descents, in (0, 1).
+    portfolio_max_stops : int
+        Only problems with at most this many stops use the portfolio: on larger ones a
+        single construction may need most of the time limit.
+    ils_removed_visits : int
+        Iterated local search only: average number of visits a SISR ruin removes (string
+        removals, as in PyVRP and SISR).
+    ils_automatic_temperatures : bool
+        Iterated local search only: let OR-Tools scale the simulated-annealing acceptance
+        temperatures to the costs (the fixed defaults assume costs of a few units).
+    operators : mapping of str to bool, optional
+        Switch OR-Tools local-search operators on or off by name (``"or_opt"``,
+        ``"cross_exchange"`` …, the ``use_*`` fields of ``LocalSearchNeighborhoodOperators``
+        without the prefix).
     """
 
     time_limit_s: float = 10.0
@@ -82,6 +106,12 @@ class SolveParams:
     use_iterated_local_search: bool = False
     guided_local_search_lambda: float | None = None
     progress_interval_s: float = 0.5
+    operators: Mapping[str, bool] | None = None
+    extra_first_solutions: tuple[str, ...] = ("SAVINGS", "LOCAL_CHEAPEST_INSERTION")
+    portfolio_share: float = 0.4
+    portfolio_max_stops: int = 300
+    ils_removed_visits: int = 10
+    ils_automatic_temperatures: bool = True
 
     def __post_init__(self) -> None:
         if not self.time_limit_s > 0:
@@ -100,11 +130,34 @@ class SolveParams:
                 f"got {self.metaheuristic!r}",
                 pointer="/metaheuristic",
             )
+        for k, name in enumerate(self.extra_first_solutions):
+            if name not in _FIRST_SOLUTIONS:
+                raise InvalidInput(
+                    f"solve params: extra_first_solutions[{k}] must be one of {sorted(_FIRST_SOLUTIONS)}, "
+                    f"got {name!r}",
+                    pointer=f"/extra_first_solutions/{k}",
+                )
+        if not 0 < self.portfolio_share < 1:
+            raise InvalidInput(
+                f"solve params: portfolio_share must be within (0, 1), got {self.portfolio_share!r}",
+                pointer="/portfolio_share",
+            )
+        if self.portfolio_max_stops < 0:
+            raise InvalidInput(
+                f"solve params: portfolio_max_stops must be >= 0, got {self.portfolio_max_stops!r}",
+                pointer="/portfolio_max_stops",
+            )
         if self.solution_limit is not None and self.solution_limit < 1:
             raise InvalidInput(
                 f"solve params: solution_limit must be >= 1, got {self.solution_limit!r}",
                 pointer="/solution_limit",
             )
+        for name in self.operators or {}:
+            if f"use_{name}" not in _OPERATORS:
+                raise InvalidInput(
+                    f"solve params: operators has no operator {name!r} (known: {sorted(o[4:] for o in _OPERATORS)})",
+                    pointer=f"/operators/{name}",
+                )
         if self.progress_interval_s < 0:
             raise InvalidInput(
                 f"solve params: progress_interval_s must be >= 0, got {self.progress_interval_s!r}",
@@ -598,6 +651,18 @@ def _lock_routes(routing: Any, manager: Any, data: _Data) -> None:
             solver.Add(routing.NextVar(a) == b)
 
 
+def _set_iterated_local_search(search: Any, params: SolveParams) -> None:
+    # The 9.15 defaults leave the ruin strategies empty (the search is then ROUTING_INVALID).
+    search.use_iterated_local_search = True
+    ils = search.iterated_local_search_parameters
+    ruin = ils.ruin_recreate_parameters.ruin_strategies.add()
+    ruin.sisr.avg_num_removed_visits = params.ils_removed_visits
+    ruin.sisr.max_removed_sequence_size = params.ils_removed_visits
+    ruin.sisr.bypass_factor = 0.01  # SISR's usual "split string" probability
+    sa = ils.reference_solution_acceptance_strategy.simulated_annealing
+    sa.automatic_temperatures = params.ils_automatic_temperatures
+
+
 def _search_parameters(params: SolveParams) -> Any:
     search = pywrapcp.DefaultRoutingSearchParameters()
     search.first_solution_strategy = getattr(routing_enums_pb2.FirstSolutionStrategy, params.first_solution)
@@ -606,11 +671,18 @@ def _search_parameters(params: SolveParams) -> Any:
     )
     search.time_limit.FromMilliseconds(max(1, round(params.time_limit_s * 1000)))
     search.log_search = params.log_search
-    search.use_iterated_local_search = params.use_iterated_local_search
+    if params.use_iterated_local_search:
+        _set_iterated_local_search(search, params)
     if params.solution_limit is not None:
         search.solution_limit = params.solution_limit
     if params.guided_local_search_lambda is not None:
         search.guided_local_search_lambda_coefficient = params.guided_local_search_lambda
+    for name, on in (params.operators or {}).items():
+        setattr(
+            search.local_search_operators,
+            f"use_{name}",
+            optional_boolean_pb2.BOOL_TRUE if on else optional_boolean_pb2.BOOL_FALSE,
+        )
     return search
 
 
@@ -666,6 +738,59 @@ def _initial_assignment(routing: Any, manager: Any, data: _Data) -> Any:
     if assignment is None:
         log.warning("initial routes are not feasible in this model; solving from scratch")
     return assignment
+
+
+def _with_limit(search: Any, seconds: float) -> Any:
+    copy = pywrapcp.DefaultRoutingSearchParameters()
+    copy.CopyFrom(search)
+    copy.time_limit.FromMilliseconds(max(1, round(seconds * 1000)))
+    return copy
+
+
+def _best_start(routing: Any, search: Any, params: SolveParams) -> Any:
+    """Run each first-solution strategy + a greedy descent; keep the best local optimum.
+
+    Within a 10 s budget OR-Tools' metaheuristics rarely leave the basin of their first local
+    optimum, so which construction they start from decides most of the final cost; the best
+    construction differs per instance (savings on wide windows, insertion on tight ones).
+    """
+    strategies = [params.first_solution, *params.extra_first_solutions]
+    budget = params.time_limit_s * params.portfolio_share / len(strategies)
+    best, best_cost = None, None
+    for name in strategies:
+        trial = _with_limit(search, budget)
+        trial.first_solution_strategy = getattr(routing_enums_pb2.FirstSolutionStrategy, name)
+        trial.local_search_metaheuristic = routing_enums_pb2.LocalSearchMetaheuristic.GREEDY_DESCENT
+        found = routing.SolveWithParameters(trial)
+        if found is None:
+            log.info("first solution %s: none within %.2f s", name, budget)
+            continue
+        cost = int(found.ObjectiveValue())
+        log.info("first solution %s + descent: %d", name, cost)
+        if best_cost is None or cost < best_cost:
+            best = routing.solver().Assignment(found)  # the model reuses `found` on the next solve
+            best_cost = cost
+    return best
+
+
+def _solve(routing: Any, search: Any, params: SolveParams, data: _Data, initial: Any, t0: float) -> Any:
+    if initial is not None:
+        return routing.SolveFromAssignmentWithParameters(initial, search)
+    if (
+        params.extra_first_solutions
+        and params.solution_limit is None
+        and len(data.stops) <= params.portfolio_max_stops
+    ):
+        start = _best_start(routing, search, params)
+        remaining = params.time_limit_s - (time.perf_counter() - t0)
+        if start is not None:
+            if remaining < 0.01:
+                return start
+            return routing.SolveFromAssignmentWithParameters(start, _with_limit(search, remaining))
+        search = _with_limit(search, max(remaining, 0.01))
+    if params.use_iterated_local_search:
+        return routing.SolveWithIteratedLocalSearch(search)
+    return routing.SolveWithParameters(search)
 
 
 def _status_name(routing: Any) -> str:
@@ -769,12 +894,10 @@ def solve_matrix_problem(
         "model built: %d nodes, %d vehicles in %.2f s", data.n, data.num_vehicles, time.perf_counter() - t0
     )
 
-    initial = _initial_assignment(routing, manager, data)
-    if initial is not None:
-        solution = routing.SolveFromAssignmentWithParameters(initial, search)
-    else:
-        solution = routing.SolveWithParameters(search)
+    solution = _solve(routing, search, params, data, _initial_assignment(routing, manager, data), t0)
     status = _status_name(routing)
+    if solution is not None and status == "ROUTING_NOT_SOLVED":
+        status = "ROUTING_SUCCESS"  # SolveWithIteratedLocalSearch leaves the status unset
     if solution is None:
         raise Infeasible(f"matrix problem: no solution found (OR-Tools status {status})")
     log.info(

@@ -489,3 +489,32 @@ def test_explicit_delivery_dates_override_the_tier(fleet_toml: Path, orders_csv:
     orders_csv.write_text("\n".join(text) + "\n", encoding="utf-8")
     o1 = read_orders(orders_csv, read_fleet(fleet_toml)).orders[0]
     assert (o1.earliest_day, o1.latest_day) == (2, 4)
+
+
+def test_the_html_map_draws_each_street_once_and_escapes_names(helsinki_pbf: Path, tmp_path: Path) -> None:
+    from dataclasses import replace
+
+    from tournee.api.services.mapview import network_lines, render_html
+    from tournee.routing.network import load_networks
+    from tournee.routing.snap import twin_arcs
+
+    nets = load_networks(helsinki_pbf, cache_dir=tmp_path)
+    van = nets[Profile.VAN]
+    lines = network_lines(van)
+    assert len(lines) == van.arc_count - int((twin_arcs(van) >= 0).sum()) // 2
+    box = (24.940, 60.165, 24.945, 60.170)
+    assert 0 < len(network_lines(van, bbox=box)) < len(lines)
+    assert len(network_lines(van, max_arcs=10)) == 10
+
+    week = synthetic_scenario(
+        center=Location(lon=24.944, lat=60.170), radius_m=500, params=ScenarioParams(orders=5)
+    )
+    plan = small_plan(week)
+    hostile = "</script><script>alert(1)</script>"
+    sites = {s.id: replace(s, name=hostile) for s in week.sites()}
+    page = render_html(
+        plan, geojson=plan_geojson(plan, sites=sites), networks=nets, summary=[("orders", "<b>4</b>")]
+    )
+    assert hostile not in page
+    assert "&lt;b&gt;4&lt;/b&gt;" in page
+    assert page.count("<script>") == 2  # Leaflet and the page's own script, nothing injected

@@ -1,0 +1,68 @@
+"""``tournee serve``: run the HTTP API (and the web pages) with uvicorn."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from tournee.api.settings import Settings
+
+
+def serve(
+    demo: Annotated[
+        bool, typer.Option("--demo", help="Load the Helsinki demo tenant and print its tokens.")
+    ] = False,
+    host: Annotated[str, typer.Option("--host", help="Interface to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option("--port", min=1, max=65535, help="TCP port.")] = 8000,
+    data_dir: Annotated[
+        Path | None,
+        typer.Option("--data-dir", help="Folder of the SQLite file and caches (TOURNEE_DATA_DIR)."),
+    ] = None,
+    database_url: Annotated[
+        str | None,
+        typer.Option("--database-url", help="SQLAlchemy URL, e.g. postgresql://… (TOURNEE_DATABASE_URL)."),
+    ] = None,
+) -> None:
+    """Serve the API under /v1 (OpenAPI at /docs) — SQLite under the data folder by default."""
+    import uvicorn
+
+    from tournee.api.app import create_app
+    from tournee.domain import TourneeError
+
+    settings = Settings.from_env()
+    if data_dir is not None:
+        settings = settings.with_overrides(data_dir=data_dir)
+    if database_url:
+        settings = settings.with_overrides(database_url=database_url)
+    try:
+        app = create_app(settings)
+        if demo:
+            from tournee.api.app.demo import load_demo
+            from tournee.domain import Profile
+
+            typer.echo("loading the Helsinki demo (map, scenario)…", err=True)
+            networks = app.state.networks
+            with app.state.sessionmaker() as session:
+                loaded = load_demo(session, map_path=networks.map_path, network=networks.get()[Profile.VAN])
+            state = "created" if loaded.created else "already there; new tokens"
+            typer.echo(
+                f"demo tenant '{loaded.slug}' ({state}): {loaded.orders} orders, week of {loaded.start}"
+            )
+            for role, token in sorted(loaded.tokens.items()):
+                typer.echo(f"  {role:<9} {token}")
+            typer.echo(f"  public checkout: POST http://{host}:{port}/v1/public/{loaded.slug}/quotes")
+    except TourneeError as exc:
+        typer.echo(f"error: {exc.message}", err=True)
+        raise typer.Exit(code=2) from None
+    url = settings.effective_database_url
+    shown = url if url.startswith("sqlite") else url.split("@")[-1]
+    typer.echo(f"database: {shown}")
+    typer.echo(f"API: http://{host}:{port}/v1  (OpenAPI: http://{host}:{port}/docs)")
+    uvicorn.run(app, host=host, port=port, log_level="info")
+
+
+def register(app: typer.Typer) -> None:
+    """Add ``serve`` to the ``tournee`` app."""
+    app.command("serve")(serve)

@@ -7,7 +7,7 @@ import importlib
 import typer
 
 # One entry per area module; each defines ``register(app)``.
-_AREAS: tuple[str, ...] = ("maps", "plan", "quote")
+_AREAS: tuple[str, ...] = ("maps", "plan", "quote", "serve")
 
 
 def register_all(app: typer.Typer) -> None:

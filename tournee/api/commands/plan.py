@@ -83,9 +83,12 @@ def print_run(run: PlanRun, *, title: str) -> None:
     for kind, path in run.files.items():
         _out.print(f"{kind:>8}: {path}", highlight=False, soft_wrap=True)
     if "fleet" in run.files and "orders" in run.files:
+        from tournee.api.services.maps import default_map_path
+
+        on_map = "" if run.scenario.source == str(default_map_path()) else f" --map {run.scenario.source}"
         _out.print(
-            f"re-plan or edit: tournee plan --orders {run.files['orders']} --fleet {run.files['fleet']} "
-            f"--map {run.scenario.source} --out plan.json --html",
+            f"re-plan or edit: tournee plan --orders {run.files['orders']} --fleet {run.files['fleet']}"
+            f"{on_map} --out plan.json --html",
             highlight=False,
             soft_wrap=True,
         )

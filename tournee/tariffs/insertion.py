@@ -19,6 +19,7 @@ same for the planner).
 from __future__ import annotations
 
 import logging
+import math
 import tomllib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
@@ -237,8 +238,8 @@ class _Arrays:
     r_perf: FloatArray  # (routes, 2): Σ mass × SFD (g·m) and Σ volume × SFD (ml·m) of its orders
     r_cap: FloatArray  # (routes, 3) g, ml, parcels
     r_peak: FloatArray  # (routes, 3)
-    r_cap_l: list[tuple[float, float, float]]  # the same as Python floats (per-route loop)
-    r_peak_l: list[tuple[float, float, float]]
+    r_ttw: FloatArray  # mg CO2e per km of the route's vehicle
+    r_wtt: FloatArray
     # per pair I < J
     p_i: IntArray
     p_j: IntArray
@@ -357,7 +358,7 @@ class QuoteContext:
         for r in routes:
             next_start[(r.vehicle_id, r.day, r.trip - 1)] = r.stops[0].departure_s
 
-        arrays = _build_arrays(routes, fleet, next_start, index, travel)
+        arrays = _build_arrays(routes, fleet, rates, next_start, index, travel)
 
         used = {(r.vehicle_id, r.day) for r in routes}
         open_days: list[tuple[Vehicle, int, int]] = []
@@ -416,39 +417,62 @@ class QuoteContext:
         list of Candidate
             One per route of the plan and one per unused vehicle-day.
         """
-        drop = delivery or order.delivery
         wins = tuple(order.windows if windows is None else windows)
+        return self.candidates_for(order, [(delivery or order.delivery, wins)], prune=prune)[0]
+
+    def candidates_for(
+        self,
+        order: Order,
+        drops: Sequence[tuple[Site, Sequence[TimeWindow]]],
+        *,
+        prune: bool = True,
+    ) -> list[list[Candidate]]:
+        """:meth:`candidates` for several delivery sites at once (home and relay point).
+
+        The travel lookups for the pickup and every drop are made together, one call
+        per direction and profile.
+        """
         q = np.array([order.weight_g, order.volume_ml, order.parcels], dtype=np.float64)
         a = self.arrays
         n_stops = len(a.arr)
-        # travel between the plan's sites and the two new sites, per profile
-        tr = np.full(
-            (10, n_stops), _INF
-        )  # to_p to_d from_p from_d tto_p tto_d tfrom_p tfrom_d pd_dist pd_dur
-        per_profile: dict[int, tuple[FloatArray, FloatArray, FloatArray, FloatArray, float, float]] = {}
+        k = len(drops)
+        new_sites = [order.pickup, *(d for d, _ in drops)]
+        # travel between the plan's sites and the new sites, per profile
+        # rows: to_p to_d from_p from_d tto_p tto_d tfrom_p tfrom_d pd_dist pd_dur, one block per drop
+        tr = np.full((k, 10, n_stops), _INF)
+        per_profile: list[dict[int, tuple[FloatArray, FloatArray, FloatArray, FloatArray, float, float]]] = [
+            {} for _ in drops
+        ]
         for code, profile in enumerate(_PROFILES):
             sites = self.sites[profile]
             if not sites:
                 continue
-            fd, ft = self.travel.legs(profile, [order.pickup, drop], sites)
-            td, tt = self.travel.legs(profile, sites, [order.pickup, drop])
-            dd, dt_ = self.travel.legs(profile, [order.pickup], [drop])
+            fd, ft = self.travel.legs(profile, new_sites, sites)
+            td, tt = self.travel.legs(profile, sites, new_sites)
+            dd, dt_ = self.travel.legs(profile, [order.pickup], new_sites[1:])
             fdf, ftf, tdf, ttf = _as_float(fd), _as_float(ft), _as_float(td), _as_float(tt)
-            pdd, pdt = float(_as_float(dd)[0, 0]), float(_as_float(dt_)[0, 0])
-            per_profile[code] = (fdf, ftf, tdf, ttf, pdd, pdt)
+            ddf, dtf = _as_float(dd), _as_float(dt_)
             rows, s = a.prof_rows[code], a.prof_sites[code]
-            if len(rows):
-                tr[0:2, rows] = tdf[s].T
-                tr[4:6, rows] = ttf[s].T
-                tr[2:4, rows] = fdf[:, s]
-                tr[6:8, rows] = ftf[:, s]
-                tr[8, rows] = pdd
-                tr[9, rows] = pdt
-        out: list[Candidate] = []
-        if n_stops:
-            out.extend(self._route_candidates(order, drop, q, wins, tr, prune=prune))
-        out.extend(self._open_day_candidates(order, q, wins, per_profile))
-        return out
+            for d in range(k):
+                sel = [0, d + 1]
+                pdd, pdt = float(ddf[0, d]), float(dtf[0, d])
+                per_profile[d][code] = (fdf[sel], ftf[sel], tdf[:, sel], ttf[:, sel], pdd, pdt)
+                if len(rows):
+                    block = tr[d]
+                    block[0, rows], block[1, rows] = tdf[s, 0], tdf[s, d + 1]
+                    block[4, rows], block[5, rows] = ttf[s, 0], ttf[s, d + 1]
+                    block[2, rows], block[3, rows] = fdf[0, s], fdf[d + 1, s]
+                    block[6, rows], block[7, rows] = ftf[0, s], ftf[d + 1, s]
+                    block[8, rows] = pdd
+                    block[9, rows] = pdt
+        result: list[list[Candidate]] = []
+        for d, (drop, wins) in enumerate(drops):
+            out: list[Candidate] = []
+            if n_stops:
+                out.extend(self._route_candidates(order, drop, q, tuple(wins), tr[d], prune=prune))
+            out.extend(self._open_day_candidates(order, q, tuple(wins), per_profile[d]))
+            result.append(out)
+        return result
 
     def _route_candidates(
         self,
@@ -548,21 +572,54 @@ class QuoteContext:
             best_p[hr] = np.fmin(best_p[hr], cost[main:])
         cap_any = (np.maximum.reduceat(room_s.astype(np.int8), a.r_start) > 0).tolist()
         # where each route's best is: first position (together) or first pair reaching it
+        n_r = len(self.routes)
+        at_s = np.full(n_r, -1, dtype=np.int64)
         hits = np.flatnonzero(np.isfinite(cost_s) & (cost_s == best_s[a.stop_route]))
         r_s, first_s = np.unique(a.stop_route[hits], return_index=True)
-        at_same = dict(zip(r_s.tolist(), hits[first_s].tolist(), strict=True))
+        at_s[r_s] = hits[first_s]
+        at_p = np.full(n_r, -1, dtype=np.int64)
         hits = np.flatnonzero(np.isfinite(cost) & (cost == best_p[pair_route]))
         r_p, first_p = np.unique(pair_route[hits], return_index=True)
-        at_pair = dict(zip(r_p.tolist(), hits[first_p].tolist(), strict=True))
-        best_s_l, best_p_l = best_s.tolist(), best_p.tolist()
-        qg, qml, qp = float(q[0]), float(q[1]), float(q[2])
+        at_p[r_p] = hits[first_p]
+        use_s = (at_s >= 0) & ((at_p < 0) | (best_s <= best_p))
+        feasible = (at_s >= 0) | (at_p >= 0)
+        # the chosen insertion of every feasible route, vectorised
+        ks = np.where(use_s, at_s, 0)
+        kp = np.where(use_s | (at_p < 0), 0, at_p)
+        pair = idx_all[kp] if len(idx_all) else np.zeros(n_r, dtype=np.int64)
+        pi, pj = a.p_i[pair], a.p_j[pair]
+        best = np.where(use_s, best_s, best_p)
+        add_m = np.where(use_s, added_s[ks], add_p[pi] + add_d[pj])
+        d2_pair = d2[kp].astype(np.float64) if len(d2) else np.zeros(n_r)
+        shift = np.where(use_s, shift_s[ks], np.maximum(d2_pair - a.nxt_wte[pj], 0.0))
+        delivery = np.where(use_s, dep_d_s[ks] - s_d, d2_pair - tail_d[pj])
+        room = np.where(
+            use_s[:, None],
+            np.stack([a.room_g[ks], a.room_ml[ks], a.room_p[ks]], axis=1),
+            np.stack([a.p_room_g[pair], a.p_room_ml[pair], a.p_room_p[pair]], axis=1),
+        )
+        peak = np.maximum(a.r_peak, a.r_cap - room + q)
+        fill = np.max(peak / a.r_cap, axis=1)
+        # the planner's rule: volume is the quantity when volume is what fills the vehicle
+        by_volume = peak[:, 1] * a.r_cap[:, 0] > peak[:, 0] * a.r_cap[:, 1]
+        sfd = to_d[a.r_start]
+        perf = np.where(by_volume, order.volume_ml, order.weight_g) * sfd
+        existing = np.where(by_volume, a.r_perf[:, 1], a.r_perf[:, 0])
+        dist_after = a.r_dist + add_m
+        with np.errstate(invalid="ignore"):
+            ttw = np.rint(dist_after * a.r_ttw / 1e6)
+            wtt = np.rint(dist_after * a.r_wtt / 1e6)
+        rows = zip(
+            feasible.tolist(), best.tolist(), add_m.tolist(), shift.tolist(), delivery.tolist(),
+            fill.tolist(), perf.tolist(), existing.tolist(), ttw.tolist(), wtt.tolist(), strict=True,
+        )  # fmt: skip
 
         out: list[Candidate] = []
-        for r_idx, route in enumerate(self.routes):
+        for r_idx, (route, row) in enumerate(zip(self.routes, rows, strict=True)):
+            ok, cost_c, add_r, shift_r, deliv_r, fill_r, perf_r, existing_r, ttw_r, wtt_r = row
             vehicle = self.vehicles[route.vehicle_id]
-            bs, bp = best_s_l[r_idx], best_p_l[r_idx]
-            lo = int(a.r_start[r_idx])
-            if r_idx not in at_same and r_idx not in at_pair:
+            if not ok:
+                lo = int(a.r_start[r_idx])
                 if not skills <= vehicle.type.skills:
                     reason, detail = UnassignedReason.SKILL, f"needs {sorted(skills - vehicle.type.skills)}"
                 elif not cap_any[r_idx]:
@@ -589,37 +646,11 @@ class QuoteContext:
                     )
                 )
                 continue
-            if r_idx in at_same and (r_idx not in at_pair or bs <= bp):
-                k = at_same[r_idx]
-                best, add_m, shift = bs, float(added_s[k]), float(shift_s[k])
-                room = (float(a.room_g[k]), float(a.room_ml[k]), float(a.room_p[k]))
-                delivery_s = float(dep_d_s[k]) - s_d
-            else:
-                at = at_pair[r_idx]
-                k = int(idx_all[at])
-                ki, kj = int(a.p_i[k]), int(a.p_j[k])
-                best, add_m = bp, float(add_p[ki] + add_d[kj])
-                shift = max(float(d2[at]) - float(a.nxt_wte[kj]), 0.0)
-                room = (float(a.p_room_g[k]), float(a.p_room_ml[k]), float(a.p_room_p[k]))
-                delivery_s = float(d2[at]) - float(tail_d[kj])
-            cap_g, cap_ml, cap_p = a.r_cap_l[r_idx]
-            pk_g, pk_ml, pk_p = a.r_peak_l[r_idx]
-            # peak load after the insertion: the route's peak, or the load carried with the order
-            pk_g, pk_ml, pk_p = (
-                max(pk_g, cap_g - room[0] + qg),
-                max(pk_ml, cap_ml - room[1] + qml),
-                max(pk_p, cap_p - room[2] + qp),
-            )
-            fill = max(pk_g / cap_g, pk_ml / cap_ml, pk_p / cap_p)
-            # the planner's rule: volume is the quantity when volume is what fills the vehicle
-            by_volume = pk_ml * cap_g > pk_g * cap_ml
-            sfd = float(to_d[lo])
-            if not np.isfinite(sfd):  # the depot or the drop is off the road network
-                sfd = _crow_m(route.stops[0].location, drop.location)
-            perf = (order.volume_ml if by_volume else order.weight_g) * sfd
-            dist_after = route.distance_m + add_m
-            total = round(float(a.r_perf[r_idx, 1 if by_volume else 0]) + perf)
-            p = round(perf)
+            if not math.isfinite(perf_r):  # the depot or the drop is off the road network
+                q_r = order.volume_ml if by_volume[r_idx] else order.weight_g
+                perf_r = q_r * _crow_m(route.stops[0].location, drop.location)
+            total = round(existing_r + perf_r)
+            p = round(perf_r)
             rate = self.rates[vehicle.type.id]
             out.append(
                 Candidate(
@@ -628,22 +659,18 @@ class QuoteContext:
                     route_id=route.id,
                     new_vehicle_day=False,
                     feasible=True,
-                    cost_mcents=round(best * 1000),
-                    added_distance_m=round(add_m),
-                    added_duration_s=round(shift),
+                    cost_mcents=round(cost_c * 1000),
+                    added_distance_m=round(add_r),
+                    added_duration_s=round(shift_r),
                     footprint=Footprint(
-                        ttw_co2e_g=allocate_co2e_g(
-                            round(dist_after * rate.ttw_co2e_mg_per_km / 1e6), p, total
-                        ),
-                        wtt_co2e_g=allocate_co2e_g(
-                            round(dist_after * rate.wtt_co2e_mg_per_km / 1e6), p, total
-                        ),
+                        ttw_co2e_g=allocate_co2e_g(int(ttw_r), p, total),
+                        wtt_co2e_g=allocate_co2e_g(int(wtt_r), p, total),
                         factor_id=rate.factor_id,
                         source=rate.source,
                         year=rate.year,
                     ),
-                    fill_rate_pct=round(fill * 100),
-                    delivery_s=round(delivery_s),
+                    fill_rate_pct=round(fill_r * 100),
+                    delivery_s=round(deliv_r),
                 )
             )
         return out
@@ -787,6 +814,7 @@ class QuoteContext:
 def _build_arrays(
     routes: Sequence[Route],
     fleet: Mapping[str, Vehicle],
+    rates: Mapping[str, EmissionRate],
     next_start: Mapping[tuple[str, int, int], int],
     index: Any,
     travel: TravelLookup,
@@ -940,8 +968,12 @@ def _build_arrays(
         r_perf=np.array(r_perf, dtype=np.float64).reshape(len(routes), 2),
         r_cap=np.array(r_cap, dtype=np.float64).reshape(len(routes), 3),
         r_peak=np.array(r_peak, dtype=np.float64).reshape(len(routes), 3),
-        r_cap_l=[(float(c[0]), float(c[1]), float(c[2])) for c in r_cap],
-        r_peak_l=[(float(c[0]), float(c[1]), float(c[2])) for c in r_peak],
+        r_ttw=np.array(
+            [rates[fleet[r.vehicle_id].type.id].ttw_co2e_mg_per_km for r in routes], dtype=np.float64
+        ),
+        r_wtt=np.array(
+            [rates[fleet[r.vehicle_id].type.id].wtt_co2e_mg_per_km for r in routes], dtype=np.float64
+        ),
         p_i=p_i,
         p_j=p_j,
         p_wait=cat(pairs["wait"], dtype=f32),

@@ -33,6 +33,7 @@ from tournee.domain import (
     Order,
     PriceLine,
     Quote,
+    Site,
     TierQuote,
     TimeWindow,
     UnassignedReason,
@@ -288,16 +289,18 @@ def quote_order_detailed(
     offset = horizon.day_of(order_date)
 
     home_zone = policy.zone_for(order.delivery.location)
-    home = context.candidates(order)
     relay_choice = policy.nearest_relay(order.delivery.location)
     relay: list[Candidate] = []
     relay_zone: Zone | None = None
+    drops: list[tuple[Site, tuple[TimeWindow, ...]]] = [(order.delivery, order.windows)]
     if relay_choice is not None and any(t.relay for t in policy.tiers):
         point, _ = relay_choice
         relay_zone = policy.zone_for(point.site.location)
-        relay = context.candidates(
-            order, delivery=point.site, windows=_relay_windows(horizon, point.open_s, point.close_s)
-        )
+        drops.append((point.site, _relay_windows(horizon, point.open_s, point.close_s)))
+    found = context.candidates_for(order, drops)
+    home = found[0]
+    if len(found) > 1:
+        relay = found[1]
 
     priced: dict[str, tuple[TierSpec, TierQuote]] = {}
     chosen: dict[str, Candidate] = {}

@@ -179,7 +179,11 @@ def solve_tournee(
 
 
 def solve_pyvrp(ip: IntegerProblem, *, time_limit_s: float, seed: int) -> SolverRun:
-    """Solve with PyVRP's iterated local search (single thread), pairs as shipments."""
+    """Solve with PyVRP's iterated local search (single thread), pairs as shipments.
+
+    Loads are scaled by ``SCALE`` like costs and times: PyVRP's penalty bounds assume
+    comparable magnitudes (unscaled loads hit its maximum load penalty on CVRPLIB X).
+    """
     import pyvrp
     from pyvrp.stop import MaxRuntime
 
@@ -192,7 +196,7 @@ def solve_pyvrp(ip: IntegerProblem, *, time_limit_s: float, seed: int) -> Solver
     clients = [
         pyvrp.Client(
             location=i,
-            delivery=[int(inst.demand[i])],
+            delivery=[SCALE * int(inst.demand[i])],
             service_duration=int(ip.service[i]),
             tw_early=int(ready[i]),
             tw_late=int(due[i]),
@@ -209,13 +213,13 @@ def solve_pyvrp(ip: IntegerProblem, *, time_limit_s: float, seed: int) -> Solver
             delivery_tw_early=int(ready[q]),
             delivery_tw_late=int(due[q]),
             delivery_service_duration=int(ip.service[q]),
-            amount=[int(inst.demand[p])],
+            amount=[SCALE * int(inst.demand[p])],
         )
         for p, q in inst.pairs
     ]
     vehicle_type = pyvrp.VehicleType(
         num_available=inst.fleet,
-        capacity=[inst.capacity],
+        capacity=[SCALE * inst.capacity],
         fixed_cost=ip.fixed_cost,
         tw_early=int(ready[0]),
         tw_late=int(due[0]),

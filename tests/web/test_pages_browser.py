@@ -257,3 +257,110 @@ def test_courier_marks_stops_on_a_phone(page: Any, server: b.LiveServer, app_cli
     statuses = {o["id"]: o["status"] for o in app_client.get("/v1/orders", headers=s.staff).json()}
     assert statuses[s.order_ids[0]] == "delivered"
     assert statuses[s.order_ids[1]] == "failed"
+
+
+def _pick_address(page: Any, input_id: str, text: str) -> None:
+    """Type an address and take the first suggestion with the keyboard."""
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.common.keys import Keys
+
+    box = page.find_element(By.ID, input_id)
+    box.clear()
+    box.send_keys(text)
+    b.wait_for(page, lambda d: d.find_elements(By.CSS_SELECTOR, f"#{input_id}-list:not(.hidden) li"))
+    box.send_keys(Keys.ENTER)
+
+
+def test_shopper_gets_quotes_and_orders(page: Any, server: b.LiveServer, app_client: TestClient) -> None:
+    from selenium.webdriver.common.by import By
+
+    t = _tenant(app_client)
+    page.set_window_size(390, 860)
+    page.get(f"{server.url}/shop/{t['slug']}?merchant={t['shop']['id']}&weight_g=3500")
+    assert "Choisissez votre livraison" in page.page_source
+    _pick_address(page, "address", "Aleksanterinkatu 13")
+    assert "Aleksanterinkatu 13" in page.find_element(By.ID, "address-chosen").text
+    page.find_element(By.ID, "get-quote").click()
+    b.wait_for(page, lambda d: d.find_elements(By.CSS_SELECTOR, "#tiers .tier"), timeout=30)
+    cards = page.find_elements(By.CSS_SELECTOR, "#tiers .tier")
+    assert len(cards) >= 2
+    planet = page.find_elements(By.CSS_SELECTOR, "#tiers .tier.planet")
+    assert len(planet) == 1
+    assert "Le plus sobre pour la planète" in planet[0].text
+    text = page.find_element(By.ID, "tiers").text.replace("\u00a0", " ").replace("\u202f", " ")
+    assert " €" in text
+    assert "kg CO2e" in text
+    assert "dont carbone" in text
+    assert page.execute_script("return document.documentElement.scrollWidth") <= 390
+    b.shot(page, "shopper-tiers")
+
+    planet[0].click()
+    page.find_element(By.ID, "name").send_keys("Aino Virtanen")
+    page.find_element(By.ID, "phone").send_keys("+358 40 123 4567")
+    page.find_element(By.ID, "notes").send_keys("Code 4521B")
+    page.find_element(By.ID, "confirm").click()
+    b.wait_for(page, lambda d: d.find_element(By.ID, "done").is_displayed(), timeout=20)
+    assert page.find_element(By.ID, "done-ges").text.strip()
+    b.shot(page, "shopper-confirmed")
+    orders = app_client.get("/v1/orders", headers=_bearer(t["staff"])).json()
+    assert len(orders) == 1
+    assert orders[0]["delivery_name"] == "Aino Virtanen"
+    assert orders[0]["source"] == "quote"
+
+
+def test_staff_enters_phone_orders_with_a_weekly_recurrence(
+    page: Any, server: b.LiveServer, app_client: TestClient
+) -> None:
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.common.keys import Keys
+
+    t = _tenant(app_client)
+    page.get(f"{server.url}/staff?token={t['staff']}")
+    b.wait_for(page, lambda d: d.find_elements(By.CSS_SELECTOR, "#merchant option"))
+    phone = page.switch_to.active_element
+    assert phone.get_attribute("id") == "phone-search"  # keyboard-first: the phone field has focus
+    phone.send_keys("+33 6 12 34 56 02")
+    b.wait_for(page, lambda d: d.find_elements(By.CSS_SELECTOR, "#customer-list:not(.hidden) li"))
+    phone.send_keys(Keys.ENTER)
+    b.wait_for(page, lambda d: "Client 3" in d.find_element(By.ID, "customer-chosen").text)
+    page.switch_to.active_element.send_keys("2 cageots de pommes")  # focus moved to the items
+    page.find_element(By.ID, "weight").send_keys("4,5")
+    b.wait_for(
+        page, lambda d: d.find_elements(By.CSS_SELECTOR, "#tier-table input[type=radio]:checked"), timeout=30
+    )
+    page.find_element(By.ID, "weekly").click()
+    b.shot(page, "staff-phone-order")
+    page.find_element(By.ID, "weight").send_keys(Keys.CONTROL, Keys.ENTER)
+    b.wait_for(page, lambda d: "Chaque semaine" in d.find_element(By.ID, "flash").text, timeout=20)
+
+    # A new customer: unknown phone, then name and address from the offline index.
+    phone = page.find_element(By.ID, "phone-search")
+    phone.send_keys("+33 7 00")
+    b.wait_for(page, lambda d: d.find_elements(By.CSS_SELECTOR, "#customer-list:not(.hidden) li"))
+    phone.send_keys(Keys.ENTER)  # the only suggestion: "New customer"
+    b.wait_for(page, lambda d: d.find_element(By.ID, "new-customer").is_displayed())
+    page.find_element(By.ID, "c-name").send_keys("Nouvelle Cliente")
+    _pick_address(page, "c-address", "Aleksanterinkatu 15")
+    page.find_element(By.ID, "weight").send_keys("2")
+    b.wait_for(
+        page, lambda d: d.find_elements(By.CSS_SELECTOR, "#tier-table input[type=radio]:checked"), timeout=30
+    )
+    page.find_element(By.ID, "confirm").click()
+    b.wait_for(page, lambda d: "Nouvelle Cliente" in d.find_element(By.ID, "flash").text, timeout=20)
+    assert (
+        page.find_element(By.ID, "phone-search") == page.switch_to.active_element
+    )  # ready for the next call
+    b.shot(page, "staff-after-orders")
+
+    staff = _bearer(t["staff"])
+    orders = app_client.get("/v1/orders", headers=staff).json()
+    assert sorted(o["delivery_name"] for o in orders) == ["Client 3", "Nouvelle Cliente"]
+    new = next(
+        c for c in app_client.get("/v1/customers", headers=staff).json() if c["name"] == "Nouvelle Cliente"
+    )
+    assert new["phone"] == "+33 7 00"
+    assert "Aleksanterinkatu 15" in new["address"]
+    standing = app_client.get("/v1/standing-orders", headers=staff).json()
+    assert len(standing) == 1
+    assert standing[0]["rrule"].startswith("FREQ=WEEKLY;BYDAY=")
+    assert standing[0]["weight_g"] == 4500

@@ -55,7 +55,6 @@ JS_MESSAGES: tuple[str, ...] = (
     N_("This access token may not open this page."),
     N_("between {a} and {b}"),
     N_("Cheapest for the planet"),
-    N_("relay point"),
     N_("Not available"),
     N_("of which carbon: {amount}"),
     N_("Prices valid until {time}"),
@@ -155,7 +154,7 @@ def endpoints(*, api: str, root: str, slug: str = "") -> dict[str, str]:
     web = f"{root}/web"
     public = f"{api}/public/{slug}" if slug else api
     return {
-        "addresses": f"{public}/addresses" if slug else f"{api}/addresses",
+        "addresses": f"{web}/shop/{slug}/addresses" if slug else f"{api}/addresses",
         "quote": f"{public}/quotes" if slug else f"{api}/quotes",
         "order": f"{public}/orders" if slug else f"{api}/orders",
         "orders": f"{api}/orders",
@@ -359,6 +358,28 @@ def build_router(*, api_prefix: str = "/v1", root: str = "") -> APIRouter:
             return JSONResponse({"title": "Not Found", "status": 404}, status_code=404)
         media = mimetypes.guess_type(target.name)[0] or "application/octet-stream"
         return FileResponse(target, media_type=media, headers={"Cache-Control": "public, max-age=3600"})
+
+    @router.get("/web/shop/{tenant_slug}/addresses")
+    def shop_addresses(
+        request: Request,
+        tenant_slug: Annotated[str, PathParam(min_length=1, max_length=64)],
+        session: DbSession,
+        q: Annotated[str, Query(min_length=1, max_length=200)],
+        limit: Annotated[int, Query(ge=1, le=20)] = 8,
+    ) -> list[dict[str, Any]]:
+        """Address autocomplete for a shop's checkout: anonymous, rate-limited, public OSM addresses only."""
+        limiter = getattr(request.app.state, "rate_limiter", None)
+        if limiter is not None:
+            limiter.hit(f"{tenant_slug}|{request.client.host if request.client else 'unknown'}|addresses")
+        if session.scalar(select(m.Tenant.id).where(m.Tenant.slug == tenant_slug)) is None:
+            raise NotFound(f"shop {tenant_slug!r} not found")
+        index = getattr(request.app.state, "addresses", None)
+        if index is None:
+            return []
+        return [
+            {"label": r.label, "lon": r.lon, "lat": r.lat, "source": source}
+            for r, source in index.search(q, limit=limit)
+        ]
 
     @router.get("/web/me")
     def me(request: Request, session: DbSession, principal: Caller) -> dict[str, Any]:

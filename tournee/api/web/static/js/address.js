@@ -7,6 +7,7 @@ function attachAddressSearch(input, list, { search, onPick, minChars = 3 }) {
   let active = -1;
 
   function close() {
+    list.innerHTML = "";
     list.classList.add("hidden");
     input.setAttribute("aria-expanded", "false");
     active = -1;
@@ -30,9 +31,11 @@ function attachAddressSearch(input, list, { search, onPick, minChars = 3 }) {
   function pick(i) {
     const hit = hits[i];
     if (!hit) return;
+    const typed = input.value;
     input.value = hit.label;
+    hits = [];
     close();
-    onPick(hit);
+    onPick(hit, typed);
   }
 
   const run = debounce(async () => {

@@ -52,7 +52,7 @@
         onclick: () => choose(q),
       },
         isPlanet ? el("span", { class: "badge", text: t("Cheapest for the planet") }) : null,
-        el("div", { class: "name", text: q.name + (q.relay ? " · " + t("relay point") : "") }),
+        el("div", { class: "name", text: q.name }),
         q.available ? el("div", { class: "when", text: dates(q) }) : el("div", { class: "when", text: q.reason || t("Not available") }),
         q.available ? el("div", { class: "price", text: T.money(q.price_cents) }) : null,
         q.available ? el("div", { class: "co2", text: T.kg(q.co2e_g, 2) + " CO2e" }) : null,
@@ -105,8 +105,7 @@
     const phone = document.getElementById("phone").value.trim();
     if (!name || !phone) { T.flash("error", t("Give your name and phone number.")); return; }
     const body = {
-      quote_id: state.quote.id, tier: state.tier.tier,
-      delivery: { name, phone, address: state.place.label, lon: state.place.lon, lat: state.place.lat },
+      quote_id: state.quote.id, tier: state.tier.tier, name, phone,
       notes: document.getElementById("notes").value.trim(),
     };
     const button = document.getElementById("confirm");
@@ -118,11 +117,11 @@
       const done = document.getElementById("done");
       done.classList.remove("hidden");
       document.getElementById("done-summary").textContent = T.fmt(t("{tier}: {when}, {price}."), {
-        tier: state.tier.name, when: dates(state.tier), price: T.money(order.price_cents || state.tier.price_cents),
+        tier: state.tier.name, when: dates(Object.assign({}, state.tier, order)), price: T.money(order.price_cents),
       });
       document.getElementById("done-ges").textContent = state.quote.ges_line ||
         T.fmt(t("This delivery emits about {kg} CO2e."), { kg: T.kg(state.tier.co2e_g, 2) });
-      document.getElementById("done-ref").textContent = t("Order") + " " + (order.reference || order.id);
+      document.getElementById("done-ref").textContent = t("Order") + " " + order.order_id;
       done.focus();
     } catch (err) {
       T.onApiError(err);

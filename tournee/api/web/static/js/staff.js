@@ -31,17 +31,17 @@
   attachAddressSearch(phoneInput, $("customer-list"), {
     minChars: 2,
     search: async (q) => {
-      const found = await T.api("GET", ep.customers + "?phone=" + encodeURIComponent(q.replace(/\s+/g, "")) + "&limit=8");
+      const found = await T.api("GET", ep.customers + "?phone=" + encodeURIComponent(q) + "&limit=8");
       const hits = found.map((c) => ({ label: c.name + " · " + c.phone + " · " + c.address, customer: c }));
       hits.push({ label: "＋ " + t("New customer"), customer: null, create: true });
       return hits;
     },
-    onPick: (hit) => {
+    onPick: (hit, typed) => {
       if (!hit) { return; }
       if (hit.create) {
         state.customer = null;
         $("new-customer").classList.remove("hidden");
-        $("c-phone").value = phoneInput.value.replace(/^＋.*/, "");
+        $("c-phone").value = typed || "";
         phoneInput.value = "";
         $("customer-chosen").textContent = "";
         $("c-name").focus();

@@ -128,3 +128,50 @@ def test_staff_may_not_start_plans_and_other_tenants_cannot_see_jobs(
     other = make_tenant(client)
     assert client.get(f"/v1/plan-jobs/{r.json()['id']}", headers=other.planner).status_code == 404
     _wait(client, r.json()["id"], tenant.planner)
+
+
+def test_route_sheets_in_json_geojson_and_gpx_and_couriers_see_their_own(
+    client: TestClient, tenant: TenantCtx, week: dt.date, basics: dict[str, str]
+) -> None:
+    import xml.etree.ElementTree as ET
+
+    r = client.post(
+        "/v1/plan-jobs",
+        json={"start": week.isoformat(), "days": 7, "time_limit_s": 1.0},
+        headers=tenant.planner,
+    )
+    job = _wait(client, r.json()["id"], tenant.planner)
+    plan_id = job["plan_id"]
+    routes = client.get(f"/v1/plans/{plan_id}/routes", headers=tenant.planner).json()
+    assert routes
+    route_id = routes[0]["route_id"]
+    sheet = client.get(f"/v1/plans/{plan_id}/routes/{route_id}/sheet", headers=tenant.staff)
+    assert sheet.status_code == 200, sheet.text
+    assert sheet.json()["stops"]
+    geo = client.get(f"/v1/plans/{plan_id}/routes/{route_id}/sheet.geojson", headers=tenant.planner)
+    assert geo.headers["content-type"].startswith("application/geo+json")
+    assert geo.json()["type"] == "FeatureCollection"
+    gpx = client.get(f"/v1/plans/{plan_id}/routes/{route_id}/sheet.gpx", headers=tenant.planner)
+    root = ET.fromstring(gpx.content)
+    assert root.tag == "{http://www.topografix.com/GPX/1/1}gpx"
+    assert root.attrib["version"] == "1.1"
+    mine = tenant.user(client, "courier", vehicle_id=basics["van"])
+    assert [x["route_id"] for x in client.get(f"/v1/plans/{plan_id}/routes", headers=mine).json()] == [
+        x["route_id"] for x in routes
+    ]
+    hub = client.get(f"/v1/vehicles/{basics['van']}", headers=tenant.planner).json()["depot_id"]
+    bike = client.post(
+        "/v1/vehicles",
+        json={"name": "Bike", "profile": "cargo_bike", "fuel": "electric", "capacity_g": 100_000, "capacity_ml": 500_000,
+              "capacity_parcels": 20, "energy_wh_per_100km": 1500, "depot_id": hub},
+        headers=tenant.planner,
+    ).json()  # fmt: skip
+    other = tenant.user(client, "courier", vehicle_id=bike["id"])
+    assert client.get(f"/v1/plans/{plan_id}/routes", headers=other).json() == []
+    assert client.get(f"/v1/plans/{plan_id}/routes/{route_id}/sheet.gpx", headers=other).status_code in (
+        403,
+        404,
+    )
+    assert (
+        client.get(f"/v1/plans/{plan_id}/routes/{route_id}/sheet", headers=tenant.planner).status_code == 200
+    )

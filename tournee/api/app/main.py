@@ -25,6 +25,7 @@ from tournee.api.app.routers import (
     orders,
     plans,
     quotes,
+    route_sheets,
     standing_orders,
     tariff,
     tenants,
@@ -34,6 +35,7 @@ from tournee.api.app.routers import (
 from tournee.api.db import make_engine, make_sessionmaker, upgrade
 from tournee.api.services.maps import default_map_path
 from tournee.api.settings import Settings
+from tournee.api.web.router import build_router
 
 __all__ = ["API_PREFIX", "create_app"]
 
@@ -55,6 +57,7 @@ def _api_router() -> APIRouter:
     api.include_router(standing_orders.router)
     api.include_router(plans.jobs)
     api.include_router(plans.plans)
+    api.include_router(route_sheets.router)
     api.include_router(imports.router)
     api.include_router(addresses.router)
     api.include_router(quotes.quotes)
@@ -100,6 +103,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     install_error_handlers(app)
     app.include_router(_api_router())
+    app.include_router(build_router(api_prefix=API_PREFIX))
 
     @app.get(API_PREFIX + "/health", tags=["meta"])
     def health() -> dict[str, str]:

@@ -277,3 +277,23 @@ def test_final_invoice_follows_the_difference_policy(difference: str, expected: 
     doc["policy"]["invoice_difference"] = difference
     policy = parse_policy(doc)
     assert settle_invoice_cents(quoted_cents=500, allocated_cents=620, policy=policy) == expected
+
+
+@given(
+    num=st.integers(-(10**12), 10**12), den=st.integers(1, 10**7), rounding=st.sampled_from(list(Rounding))
+)
+def test_integer_rounding_agrees_with_decimal_rounding(num: int, den: int, rounding: Rounding) -> None:
+    from decimal import ROUND_CEILING, ROUND_FLOOR, ROUND_HALF_EVEN, ROUND_HALF_UP, Decimal, localcontext
+
+    from tournee.tariffs.policy import round_ratio
+
+    mode = {
+        Rounding.HALF_UP: ROUND_HALF_UP,
+        Rounding.HALF_EVEN: ROUND_HALF_EVEN,
+        Rounding.UP: ROUND_CEILING,
+        Rounding.DOWN: ROUND_FLOOR,
+    }[rounding]
+    with localcontext() as ctx:
+        ctx.prec = 60
+        expected = int((Decimal(num) / Decimal(den)).quantize(Decimal(1), rounding=mode))
+    assert round_ratio(num, den, rounding) == expected

@@ -14,7 +14,6 @@ import math
 import tomllib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from decimal import ROUND_CEILING, ROUND_FLOOR, ROUND_HALF_EVEN, ROUND_HALF_UP, Decimal
 from enum import StrEnum
 from fractions import Fraction
 from importlib.resources import files
@@ -41,6 +40,7 @@ __all__ = [
     "parse_carbon_prices",
     "parse_policy",
     "round_cents",
+    "round_ratio",
 ]
 
 _DATA = files("tournee.tariffs") / "data"
@@ -55,12 +55,20 @@ class Rounding(StrEnum):
     DOWN = "down"
 
 
-_DECIMAL_MODE = {
-    Rounding.HALF_UP: ROUND_HALF_UP,
-    Rounding.HALF_EVEN: ROUND_HALF_EVEN,
-    Rounding.UP: ROUND_CEILING,
-    Rounding.DOWN: ROUND_FLOOR,
-}
+def round_ratio(num: int, den: int, rounding: Rounding) -> int:
+    """Round ``num / den`` cents to a whole cent with integer arithmetic (``den > 0``).
+
+    ``half_up`` rounds ties away from zero, ``half_even`` to the even cent, ``up``
+    towards +infinity and ``down`` towards -infinity.
+    """
+    if rounding is Rounding.UP:
+        return -(-num // den)
+    if rounding is Rounding.DOWN:
+        return num // den
+    q, r = divmod(abs(num), den)
+    if 2 * r > den or (2 * r == den and (rounding is Rounding.HALF_UP or q % 2 == 1)):
+        q += 1
+    return q if num >= 0 else -q
 
 
 def round_cents(amount: Fraction | int, rounding: Rounding) -> int:
@@ -79,10 +87,7 @@ def round_cents(amount: Fraction | int, rounding: Rounding) -> int:
         Whole cents.
     """
     q = Fraction(amount)
-    if q.denominator == 1:
-        return int(q)
-    value = Decimal(q.numerator) / Decimal(q.denominator)
-    return int(value.quantize(Decimal(1), rounding=_DECIMAL_MODE[rounding]))
+    return round_ratio(q.numerator, q.denominator, rounding)
 
 
 class InvoiceDifference(StrEnum):

@@ -23,7 +23,6 @@ import logging
 import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
-from fractions import Fraction
 
 from tournee.domain import (
     DAY_S,
@@ -46,7 +45,7 @@ from tournee.tariffs.policy import (
     TariffPolicy,
     TierSpec,
     Zone,
-    round_cents,
+    round_ratio,
 )
 
 __all__ = [
@@ -82,7 +81,7 @@ def carbon_surcharge_cents(co2e_g: int, price: CarbonPrice, *, rounding: Roundin
     """
     if isinstance(co2e_g, bool) or not isinstance(co2e_g, int) or co2e_g < 0:
         raise InvalidInput(f"carbon surcharge: co2e_g must be an integer >= 0, got {co2e_g!r}")
-    return round_cents(Fraction(co2e_g * price.cents_per_t, 1_000_000), rounding)
+    return round_ratio(co2e_g * price.cents_per_t, 1_000_000, rounding)
 
 
 def format_money(cents: int, currency: str) -> str:
@@ -189,7 +188,7 @@ def _price_lines(
     rnd = policy.rounding
     cur = policy.currency
     lines = [PriceLine(code="base", label=f"Base price, {spec.name}", amount_cents=spec.base_cents)]
-    share = Fraction(cand.cost_mcents * policy.routing_share_pct, 100 * 1000)
+    share = round_ratio(cand.cost_mcents * policy.routing_share_pct, 100 * 1000, rnd)
     where = (
         "a new vehicle-day (fixed cost included)"
         if cand.new_vehicle_day
@@ -199,7 +198,7 @@ def _price_lines(
         PriceLine(
             code="routing",
             label=f"Routing: {policy.routing_share_pct} % of the marginal cost, {where}",
-            amount_cents=round_cents(share, rnd),
+            amount_cents=share,
         )
     )
     lines.append(
@@ -232,17 +231,15 @@ def _price_lines(
         elif rule.kind is RuleKind.MINIMUM_FEE:
             amount = max(0, rule.amount_cents - subtotal)
         elif rule.kind is RuleKind.SURCHARGE:
-            amount = rule.amount_cents + round_cents(Fraction(subtotal * rule.percent_bp, 10_000), rnd)
+            amount = rule.amount_cents + round_ratio(subtotal * rule.percent_bp, 10_000, rnd)
         elif rule.kind is RuleKind.DISCOUNT:
-            amount = -min(
-                subtotal, rule.amount_cents + round_cents(Fraction(subtotal * rule.percent_bp, 10_000), rnd)
-            )
+            amount = -min(subtotal, rule.amount_cents + round_ratio(subtotal * rule.percent_bp, 10_000, rnd))
         if amount:
             lines.append(PriceLine(code=rule.code, label=label, amount_cents=amount))
             subtotal += amount
     pre_tax = subtotal
     for tax in policy.taxes:
-        amount = round_cents(Fraction(pre_tax * tax.rate_bp, 10_000), rnd)
+        amount = round_ratio(pre_tax * tax.rate_bp, 10_000, rnd)
         lines.append(PriceLine(code=tax.code, label=tax.label, amount_cents=amount))
         subtotal += amount
     step = policy.price_step_cents

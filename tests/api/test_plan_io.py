@@ -518,3 +518,95 @@ def test_the_html_map_draws_each_street_once_and_escapes_names(helsinki_pbf: Pat
     assert hostile not in page
     assert "&lt;b&gt;4&lt;/b&gt;" in page
     assert page.count("<script>") == 2  # Leaflet and the page's own script, nothing injected
+
+
+@given(
+    row=st.integers(min_value=0, max_value=3),
+    column=st.sampled_from(
+        [
+            "id",
+            "merchant",
+            "lon",
+            "lat",
+            "weight_kg",
+            "volume_l",
+            "tier",
+            "ordered_on",
+            "window",
+            "skills",
+            "address",
+        ]
+    ),
+    value=st.text(max_size=30)
+    | st.sampled_from(["-1", "0", "1e309", "nan", "inf", "24:00-24:00", "mon 25:00-26:00"]),
+)
+def test_any_cell_value_gives_orders_or_a_named_error(
+    row: int, column: str, value: str, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    import csv
+    import io
+
+    folder = tmp_path_factory.mktemp("fuzz")
+    (folder / "fleet.toml").write_text(_block("toml"), encoding="utf-8")
+    rows = list(csv.DictReader(io.StringIO(_block("csv"))))
+    rows[row][column] = value
+    buf = io.StringIO()
+    writer = csv.DictWriter(buf, fieldnames=list(rows[0]))
+    writer.writeheader()
+    writer.writerows(rows)
+    (folder / "orders.csv").write_text(buf.getvalue(), encoding="utf-8")
+    error: InvalidInput | None = None
+    try:
+        week = read_orders(folder / "orders.csv", read_fleet(folder / "fleet.toml"))
+    except InvalidInput as exc:
+        error = exc
+    if error is not None:
+        assert f"orders.csv: row {row + 2}" in error.message
+    else:
+        assert len(week.orders) == 4
+
+
+@given(
+    key=st.sampled_from(
+        ["capacity_kg", "fuel_l_per_100km", "cost_per_km", "shift", "days", "count", "type", "lon"]
+    ),
+    value=st.one_of(
+        st.integers(-(10**6), 10**6),
+        st.floats(allow_nan=True, allow_infinity=True),
+        st.text(max_size=12),
+        st.booleans(),
+        st.lists(st.integers(0, 9), max_size=3),
+    ),
+)
+def test_any_fleet_value_gives_a_fleet_or_a_named_error(
+    key: str, value: object, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    import math
+
+    def toml_value(v: object) -> str:
+        if isinstance(v, bool):
+            return "true" if v else "false"
+        if isinstance(v, float):
+            return "nan" if math.isnan(v) else ("inf" if v > 0 else "-inf") if math.isinf(v) else repr(v)
+        if isinstance(v, str):
+            return json.dumps(v)
+        if isinstance(v, list):
+            return "[" + ", ".join(str(x) for x in v) + "]"
+        return str(v)
+
+    text = _block("toml")
+    lines = [
+        f"{key} = {toml_value(value)}" if line.split("=")[0].strip() == key else line
+        for line in text.splitlines()
+    ]
+    path = tmp_path_factory.mktemp("fuzz") / "fleet.toml"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    error: InvalidInput | None = None
+    try:
+        fleet = read_fleet(path)
+    except InvalidInput as exc:
+        error = exc
+    if error is not None:
+        assert error.message.startswith("fleet.toml: ")
+    else:
+        assert fleet.vehicles

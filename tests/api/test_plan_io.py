@@ -370,6 +370,7 @@ def _edit_csv(orders_csv: Path, row: int, column: str, value: str) -> None:
         (3, "weight_kg", "-2", InvalidInput, r"row 3, column weight_kg: must not be negative"),
         (3, "weight_kg", "0", InvalidInput, r"row 3, column weight_kg: must be > 0"),
         (4, "weight_kg", "heavy", InvalidInput, r"row 4, column weight_kg: must be a number"),
+        (4, "weight_kg", "1e30", InvalidInput, r"row 4, column weight_kg: is too large"),
         (
             2,
             "window",

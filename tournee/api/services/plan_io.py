@@ -677,6 +677,9 @@ def _weekdays(value: Any, where: str) -> frozenset[int]:
     return frozenset(out)
 
 
+_MAX_VALUE = 10**12  # in the small unit (grams, millilitres, cents, seconds): far beyond any real value
+
+
 def _decimal(value: Any, where: str, *, scale: int, minimum: int = 0) -> int:
     """A decimal number in a human unit (kg, €, L) → integer in the small unit (× ``scale``)."""
     if isinstance(value, bool):
@@ -688,6 +691,8 @@ def _decimal(value: Any, where: str, *, scale: int, minimum: int = 0) -> int:
     if not d.is_finite():
         raise InvalidInput(f"{where}: must be a finite number, got {value!r}")
     scaled = int((d * scale).to_integral_value())
+    if scaled > _MAX_VALUE:
+        raise InvalidInput(f"{where}: is too large, got {value!r}")
     if scaled < minimum:
         if d < 0:
             raise InvalidInput(f"{where}: must not be negative, got {value!r}")

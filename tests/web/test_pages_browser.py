@@ -364,3 +364,34 @@ def test_staff_enters_phone_orders_with_a_weekly_recurrence(
     assert len(standing) == 1
     assert standing[0]["rrule"].startswith("FREQ=WEEKLY;BYDAY=")
     assert standing[0]["weight_g"] == 4500
+
+
+def test_every_page_fits_a_360_px_phone_and_switches_language(
+    page: Any, server: b.LiveServer, app_client: TestClient
+) -> None:
+    from selenium.webdriver.common.by import By
+
+    s = seed(app_client)
+    planner = s.planner["Authorization"].removeprefix("Bearer ")
+    page.set_window_size(360, 740)
+    pages = {
+        "index": "/",
+        "staff": f"/staff?token={s.staff['Authorization'].removeprefix('Bearer ')}",
+        "planner": f"/planner?plan={s.plan_id}&token={planner}",
+        "shopper": f"/shop/{s.slug}",
+    }
+    for name, path in pages.items():
+        page.get(server.url + path)
+        b.wait_for(page, lambda d: d.execute_script("return document.readyState") == "complete")
+        if name == "planner":
+            b.wait_for(page, lambda d: d.find_elements(By.CSS_SELECTOR, "#board .cell"))
+        width = page.execute_script("return document.documentElement.scrollWidth")
+        assert width <= 360, (name, width)
+        b.shot(page, f"phone-{name}")
+        page.set_window_size(360, 740)
+    page.get(server.url + "/planner")
+    page.find_element(By.CSS_SELECTOR, 'a[data-lang="en"]').click()
+    b.wait_for(page, lambda d: d.find_element(By.TAG_NAME, "html").get_attribute("lang") == "en")
+    assert "Week board" in page.find_element(By.TAG_NAME, "h1").text
+    page.get(server.url + "/staff")  # the choice is remembered
+    assert "Phone order" in page.find_element(By.TAG_NAME, "h1").text

@@ -422,6 +422,11 @@ def test_missing_columns_and_files_are_named(fleet_toml: Path, tmp_path: Path) -
         ('depot = "hub-centre"', 'depot = "north"', r"vehicles\[1\].depot: unknown hub 'north'"),
         ('type = "van"', 'type = "truck"', r"vehicles\[0\].type: unknown vehicle type 'truck'"),
         ("capacity_kg = 800", "capacity_kg = -800", r"vehicle_types\[0\].capacity_kg: must not be negative"),
+        (
+            "capacity_parcels = 24",
+            "capacity_parcels = 2.5",
+            r"vehicle_types\[1\].capacity_parcels: must be a whole",
+        ),
         ('profile = "cargo_bike"', 'profile = "drone"', r"vehicle_types\[1\].profile: must be one of"),
         ("fuel_l_per_100km = 8.5", "", r"vehicle_types\[0\].*fuel_ml_per_100km must be > 0"),
         ("start = 2026-11-30", 'start = "next monday"', r"horizon.start must be a date"),

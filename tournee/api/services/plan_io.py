@@ -690,6 +690,8 @@ def _decimal(value: Any, where: str, *, scale: int, minimum: int = 0) -> int:
         raise InvalidInput(f"{where}: must be a number, got {value!r}") from None
     if not d.is_finite():
         raise InvalidInput(f"{where}: must be a finite number, got {value!r}")
+    if scale == 1 and d != d.to_integral_value():
+        raise InvalidInput(f"{where}: must be a whole number, got {value!r}")
     scaled = int((d * scale).to_integral_value())
     if scaled > _MAX_VALUE:
         raise InvalidInput(f"{where}: is too large, got {value!r}")

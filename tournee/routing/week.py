@@ -725,14 +725,23 @@ def _screen(ctx: _Ctx, leg: _Leg, fleet: Sequence[Vehicle]) -> _Leg | Unassigned
     if not free:
         return out(UnassignedReason.LOCKED_OUT, "only locked routes work inside its tier window")
     p, d = leg.pickup.id, leg.delivery.id
-    reach = [vd for vd in free if net.ok(vd.start.site.id, p) and net.ok(p, d) and net.ok(d, vd.end.site.id)]
+    ends = {(vd.start.site.id, vd.end.site.id) for vd in free}
+    joined = {(a, b) for a, b in ends if net.ok(a, p) and net.ok(p, d) and net.ok(d, b)}
+    reach = [vd for vd in free if (vd.start.site.id, vd.end.site.id) in joined]
     if not reach:
         return out(
             UnassignedReason.UNREACHABLE, f"no {leg.profile.value} route joins its hub, pickup and delivery"
         )
     if not leg.delivery_windows:
         return out(UnassignedReason.TIME_WINDOW, "its delivery windows fall outside its tier's days")
-    ok = [vd for vd in reach if _alone_fits(ctx, net, leg, vd)]
+    verdict: dict[tuple[str, str, tuple[int, int]], bool] = {}  # many vehicle-days share a shift
+    ok = []
+    for vd in reach:
+        key = (vd.start.site.id, vd.end.site.id, vd.window)
+        if key not in verdict:
+            verdict[key] = _alone_fits(ctx, net, leg, vd)
+        if verdict[key]:
+            ok.append(vd)
     if not ok:
         return out(
             UnassignedReason.TIME_WINDOW, "its windows cannot be reached within any shift of its tier's days"

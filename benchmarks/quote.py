@@ -171,9 +171,15 @@ def _route(
 
 
 def synthetic_plan(
-    *, orders: int = 1000, vans: int = 5, bikes: int = 3, seed: int = 0
+    *, orders: int = 1000, vans: int | None = None, bikes: int | None = None, seed: int = 0
 ) -> tuple[Plan, tuple[Vehicle, ...], Site, list[Site], list[Site]]:
-    """A consistent week plan of ``orders`` orders over vans (Mon–Fri) and bikes (Mon–Sat)."""
+    """A consistent week plan of ``orders`` orders over vans (Mon–Fri) and bikes (Mon–Sat).
+
+    The fleet grows with the orders (5 vans and 3 bikes per 1,000 orders) so that rounds end
+    mid-afternoon, as a planner would leave them.
+    """
+    vans = vans if vans is not None else max(1, round(orders / 200))
+    bikes = bikes if bikes is not None else max(1, round(orders * 3 / 1000))
     rng = random.Random(seed)
     depot = Site(id="depot", location=Location(lon=CENTRE[0], lat=CENTRE[1]), kind=SiteKind.DEPOT)
     merchants = [_point(rng, 4000, f"m{k}", SiteKind.MERCHANT) for k in range(20)]

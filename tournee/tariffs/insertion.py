@@ -221,6 +221,7 @@ class _Arrays:
     nxt_arr: FloatArray
     nxt_dist_prev: FloatArray
     nxt_slack: FloatArray  # max push at arrival of the next stop keeping the rest feasible
+    nxt_wslack: FloatArray  # max push at arrival of the next stop keeping that stop in its window
     nxt_wte: FloatArray  # waits from the next stop to the end (absorb a push)
     valid: NDArray[np.bool_]  # False on END stops
     room_g: FloatArray
@@ -522,10 +523,14 @@ class QuoteContext:
             else:
                 route_of = a.stop_route
                 pd0 = arr_d0 + tail_d
-                lb_a = np.where(room_s, add_p * a.s_cpk, _INF)
-                lb_b = np.where(room_s, add_d * a.s_cpk, _INF)
-                x_i = np.where(room_s, push1 - a.nxt_wte, _INF)
-                y_j = np.where(room_s, pd0, _INF)
+                # necessary conditions: the stop after I takes the pickup's push (no wait absorbs
+                # it before), and the rest of the route takes the delivery's push after J
+                ok_i = room_s & (push1 <= a.nxt_wslack)
+                ok_j = room_s & ((_window_start(arr_d0, wins) + tail_d) <= a.nxt_slack)
+                lb_a = np.where(ok_i, add_p * a.s_cpk, _INF)
+                lb_b = np.where(ok_j, add_d * a.s_cpk, _INF)
+                x_i = np.where(ok_i, push1 - a.nxt_wte, _INF)
+                y_j = np.where(ok_j, pd0, _INF)
                 min_a = np.fmin.reduceat(lb_a, a.r_start)[route_of]
                 min_b = np.fmin.reduceat(lb_b, a.r_start)[route_of]
                 min_x = np.fmin.reduceat(x_i, a.r_start)[route_of]
@@ -822,7 +827,7 @@ def _build_arrays(
     cols: dict[str, list[Any]] = {
         k: []
         for k in (
-            "stop_route", "profile", "site", "arr", "dep", "nxt", "nxt_arr", "nxt_dist_prev", "nxt_slack",
+            "stop_route", "profile", "site", "arr", "dep", "nxt", "nxt_arr", "nxt_dist_prev", "nxt_slack", "nxt_wslack",
             "nxt_wte", "valid", "room", "cap", "cpk", "cph",
         )
     }  # fmt: skip
@@ -880,6 +885,7 @@ def _build_arrays(
         cols["nxt_arr"].append(s_arr[nxt_local])
         cols["nxt_dist_prev"].append(np.array([float(s.distance_from_prev_m) for s in stops])[nxt_local])
         cols["nxt_slack"].append(sl[nxt_local])
+        cols["nxt_wslack"].append((we - s_arr)[nxt_local])
         cols["nxt_wte"].append(wte[nxt_local])
         cols["valid"].append(np.arange(n) < n - 1)
         cols["room"].append(cap - loads)
@@ -952,6 +958,7 @@ def _build_arrays(
         nxt_arr=cat(cols["nxt_arr"]),
         nxt_dist_prev=cat(cols["nxt_dist_prev"]),
         nxt_slack=nxt_slack,
+        nxt_wslack=cat(cols["nxt_wslack"]),
         nxt_wte=nxt_wte,
         valid=cat(cols["valid"], dtype=np.bool_),
         room_g=np.ascontiguousarray(room[:, 0]),

@@ -212,6 +212,7 @@ html, body {{ margin: 0; height: 100%; font: 14px/1.35 system-ui, sans-serif; }}
 <h2 style="font-size:1rem;margin:.5rem 0">Vehicle-days</h2>
 <table id="routes"><thead><tr><th>route</th><th>orders</th><th>km</th><th>kg CO2e</th></tr></thead><tbody></tbody></table>
 <p id="unassigned"></p>
+<ul id="unassigned-list" style="padding-left:1.1rem;margin:.25rem 0 .75rem"></ul>
 <p style="color:#666;font-size:12px">{attribution}. Road network drawn from the map file; tiles only when you switch them on.</p>
 </aside>
 <script>{js}</script>
@@ -289,6 +290,9 @@ for (const f of feats) {{
     .bindPopup(`<div class="popup"><h3>unassigned · ${{esc(p.order_id)}}</h3><p>${{esc(p.reason)}}: ${{esc(p.detail)}}</p></div>`)
     .addTo(unassigned);
   bounds.extend([y, x]);
+  const li = document.createElement("li");
+  li.innerHTML = `<b>${{esc(p.order_id)}}</b> — ${{esc(p.reason.replace(/_/g, " "))}}: ${{esc(p.detail)}}`;
+  document.getElementById("unassigned-list").appendChild(li);
 }}
 if (nUn) document.getElementById("unassigned").textContent = `${{nUn}} unassigned order(s) shown as red rings.`;
 const overlays = {{ "Road network": roads }};

@@ -6,6 +6,7 @@ to ``test-artifacts/screenshots/`` (git-ignored), one per page and step.
 
 from __future__ import annotations
 
+import os
 import shutil
 import socket
 import tempfile
@@ -22,6 +23,9 @@ from fastapi import FastAPI
 
 ROOT = Path(__file__).resolve().parents[2]
 SCREENSHOTS = ROOT / "test-artifacts" / "screenshots"
+# With TOURNEE_DOCS_SCREENSHOTS=1, these also refresh the README's pictures in docs/screenshots/.
+DOCS_SCREENSHOTS = ROOT / "docs" / "screenshots"
+DOCS_PAGES = {"planner-board", "staff-phone-order", "shopper-tiers", "shopper-confirmed", "courier-marked"}
 CHROMIUM = ("chromium", "chromium-browser", "google-chrome")
 DRIVER = ("chromedriver",)
 
@@ -133,6 +137,9 @@ def shot(driver: Any, name: str) -> Path:
     width = driver.get_window_size()["width"]
     driver.set_window_size(width, min(int(height) + 120, 4000))
     driver.save_screenshot(str(path))
+    if os.environ.get("TOURNEE_DOCS_SCREENSHOTS") == "1" and name in DOCS_PAGES:
+        DOCS_SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(path, DOCS_SCREENSHOTS / path.name)
     return path
 
 

@@ -119,8 +119,9 @@
       document.getElementById("done-summary").textContent = T.fmt(t("{tier}: {when}, {price}."), {
         tier: state.tier.name, when: dates(Object.assign({}, state.tier, order)), price: T.money(order.price_cents),
       });
-      document.getElementById("done-ges").textContent = state.quote.ges_line ||
+      document.getElementById("done-summary").textContent += " " +
         T.fmt(t("This delivery emits about {kg} CO2e."), { kg: T.kg(state.tier.co2e_g, 2) });
+      document.getElementById("done-ges").textContent = order.ges_line || state.quote.ges_line || "";
       document.getElementById("done-ref").textContent = t("Order") + " " + order.order_id;
       done.focus();
     } catch (err) {

@@ -231,3 +231,53 @@ def test_accepting_a_tier_gives_the_order_its_day_window(context: QuoteContext, 
     assert (accepted.tier, accepted.earliest_day, accepted.latest_day) == ("standard", 1, 2)
     with pytest.raises(InvalidInput, match="tier 'teleport' is not available"):
         order_for_tier(order, quote, "teleport", horizon=week_plan.horizon)
+
+
+def test_an_empty_plan_offers_only_tiers_that_may_open_a_vehicle_day(fleet: tuple[Vehicle, ...]) -> None:
+    ctx = QuoteContext.build(make_plan([]), vehicles=fleet, travel=TRAVEL, depots={"depot": DEPOT})
+    detail = quote_order_detailed(ctx, new_order(), policy=POLICY, carbon_price=ETS, now=NOW)
+    by = {t.tier: t for t in detail.quote.tiers}
+    assert by["express"].available
+    assert detail.chosen["express"].new_vehicle_day
+    assert not by["slow"].available
+    assert "does not open one" in by["slow"].reason
+
+
+def test_a_quebec_operator_prices_in_cad_with_the_spede_price(context: QuoteContext, week_plan: Plan) -> None:
+    from dataclasses import replace
+
+    doc = tomllib.loads(DEFAULT_TOML.read_text(encoding="utf-8"))
+    doc["policy"]["currency"] = "CAD"
+    doc["policy"]["carbon_price"] = "qc-spede-2026-02"
+    policy = parse_policy(doc)
+    cad_plan = replace(week_plan, currency="CAD")
+    ctx = QuoteContext.build(cad_plan, vehicles=tuple(context.vehicles.values()), travel=TRAVEL)
+    quote = _quote(
+        ctx, new_order(), policy=policy, carbon_price=load_carbon_prices().get(policy.carbon_price_id)
+    )
+    assert quote.currency == "CAD"
+    assert quote.carbon_price.cents_per_t == 3815
+    assert any(t.available for t in quote.tiers)
+
+
+def test_rules_apply_in_order_and_only_to_their_tiers(context: QuoteContext) -> None:
+    doc = tomllib.loads(DEFAULT_TOML.read_text(encoding="utf-8"))
+    doc["policy"]["price_step_cents"] = 1
+    doc["rules"] = [
+        {
+            "kind": "discount",
+            "code": "loyal",
+            "label": "Loyal customer",
+            "percent_bp": 1000,
+            "tiers": ["slow"],
+        },
+        {"kind": "minimum_fee", "code": "minimum", "label": "Minimum fee", "amount_cents": 5000},
+    ]
+    policy = parse_policy(doc)
+    quote = _quote(context, new_order(), policy=policy)
+    by = {t.tier: t for t in quote.tiers}
+    slow_codes = [line.code for line in by["slow"].lines]
+    assert slow_codes.index("loyal") < slow_codes.index("minimum")
+    assert "loyal" not in [line.code for line in by["express"].lines]
+    assert by["slow"].price_cents == 5000  # the minimum fee tops up the discounted subtotal
+    assert by["slow-relay"].price_cents <= by["slow"].price_cents

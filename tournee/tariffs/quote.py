@@ -149,6 +149,12 @@ _REASON_TEXT = {
 def _why_not(spec: TierSpec, on_days: Sequence[Candidate]) -> tuple[UnassignedReason, str]:
     if not on_days:
         return UnassignedReason.NO_VEHICLE_DAY, "no vehicle works on the tier's days"
+    rounds = [c for c in on_days if not c.new_vehicle_day]
+    if not spec.new_vehicle_day and not rounds:
+        return (
+            UnassignedReason.NO_VEHICLE_DAY,
+            "no round runs on the tier's days and this tier does not open one",
+        )
     if not spec.new_vehicle_day and any(c.feasible for c in on_days):
         return (
             UnassignedReason.NO_VEHICLE_DAY,

@@ -27,6 +27,7 @@ from tournee.domain import CarbonPrice, InvalidInput, Order, Plan, Profile, Site
 from tournee.routing.emissions import vehicle_factor
 from tournee.routing.matrix import RoadTravel
 from tournee.routing.scenario import Scenario
+from tournee.routing.travel import SiteMatrices
 from tournee.tariffs import (
     EmissionRate,
     QuoteContext,
@@ -70,6 +71,8 @@ class RoadTravelLookup:
 
     def __init__(self, road: RoadTravel) -> None:
         self.road = road
+        # the last matrix per profile: a quote asks "new → plan" then "plan → new" over one set
+        self._last: dict[Profile, tuple[frozenset[tuple[str, float, float]], SiteMatrices]] = {}
 
     def legs(
         self, profile: Profile, origins: Sequence[Site], destinations: Sequence[Site]
@@ -78,7 +81,13 @@ class RoadTravelLookup:
         union: dict[str, Site] = {}
         for s in (*origins, *destinations):
             union.setdefault(s.id, s)
-        m = self.road.site_matrices(profile, list(union.values()))
+        key = frozenset((s.id, s.location.lon, s.location.lat) for s in union.values())
+        last = self._last.get(profile)
+        if last is not None and key <= last[0]:
+            m = last[1]
+        else:
+            m = self.road.site_matrices(profile, list(union.values()))
+            self._last[profile] = (key, m)
         pos = {sid: k for k, sid in enumerate(m.site_ids)}
         oi = np.array([pos[s.id] for s in origins], dtype=np.int64)
         di = np.array([pos[s.id] for s in destinations], dtype=np.int64)

@@ -307,6 +307,32 @@ def test_slow_orders_are_pooled_into_few_vehicle_days() -> None:
     assert len(plan.routes) == 1
 
 
+def test_days_first_empties_a_light_vehicle_day_into_another_day_of_the_window() -> None:
+    """Nine one-parcel orders for a ten-parcel van: day assignment keeps 15 % slack and splits
+    them over two days; improving across days moves the straggler and saves a van-day."""
+    shop = SHOPS[0]
+    small_van = dataclasses.replace(VAN, id="small-van", capacity_parcels=10)
+    van = Vehicle(id="van-s", type=small_van, depot_id="depot", working_weekdays=frozenset({0, 1}))
+    orders = [
+        Order(
+            id=f"f{i}",
+            merchant_id=shop.id,
+            pickup=shop,
+            delivery=_site(f"f-c{i}", 24.70 + 0.003 * i, 60.265),
+            weight_g=1_000,
+            earliest_day=0,
+            latest_day=1,
+        )
+        for i in range(9)
+    ]
+    problem = _problem(orders, vehicles=(van,))
+    params = WeekParams(strategy="by_day", solve=SolveParams(time_limit_s=3.0))
+    plan = plan_week(problem, travel=HaversineTravel(), params=params)
+    assert_plan_keeps_its_promises(problem, plan)
+    assert len(plan.served_order_ids) == 9
+    assert len(plan.routes) == 1
+
+
 def test_bike_does_several_trips_reloading_at_its_hub() -> None:
     """Nine urban parcels for a bike that carries three: three trips on the one day allowed."""
     shop = SHOPS[2]

@@ -117,6 +117,9 @@ class WeekParams:
         Emission factors (the packaged table when None).
     repair : bool
         In ``by_day``, re-offer orders a day could not take to the other days of their window.
+    consolidate : bool
+        In ``by_day``, improve across days: empty the lightest vehicle-days into other days
+        of their orders' windows when that lowers money + carbon.
     zone_max_legs : int
         In ``by_day``, a day with more legs than this is cut into sectors around the depot,
         each with its share of the day's vehicles, routed separately (cluster first, route second).
@@ -131,6 +134,7 @@ class WeekParams:
     grid: str = "eu"
     factors: FactorTable | None = None
     repair: bool = True
+    consolidate: bool = True
     zone_max_legs: int = 120
 
     def __post_init__(self) -> None:
@@ -341,7 +345,6 @@ class _Ctx:
     progress: Callable[[SolveProgress], None] | None
     solutions: int = 0
     first_solution_s: float | None = None
-    objective: int = 0
     statuses: list[str] = field(default_factory=list)
     timed_out: set[int] = field(default_factory=set)  # legs of sub-problems with no solution in time
 
@@ -834,7 +837,6 @@ def _solve(
         ctx.timed_out.update(leg.id for leg in doable)
         return [], list(legs)
     ctx.solutions += sol.solutions
-    ctx.objective += sol.objective
     ctx.statuses.append(sol.status)
     if ctx.first_solution_s is None and sol.first_solution_s is not None:
         ctx.first_solution_s = t_phase - ctx.t0 + sol.first_solution_s
@@ -1122,7 +1124,7 @@ def _solve_by_day(
     zones: dict[int, list[_Zone]] = {
         d: _zones(d, by_day[d], day_vdays[d], ctx.params.zone_max_legs) for d in sorted(by_day)
     }
-    main_budget = budget_s * (0.8 if ctx.params.repair else 1.0)
+    main_budget = budget_s * (1.0 - 0.15 * ctx.params.repair - 0.15 * ctx.params.consolidate)
     total = max(1, len(legs))
     home: dict[int, _Zone] = {}
     dropped: list[_Leg] = []
@@ -1151,7 +1153,7 @@ def _solve_by_day(
                 continue
             z = _nearest_zone(options, leg)
             retry.setdefault(id(z), (z, []))[1].append(replace(leg, days=[z.day]))
-        left = max(0.5, budget_s - (time.perf_counter() - t_start))
+        left = max(0.5, budget_s * (1 - 0.15 * ctx.params.consolidate) - (time.perf_counter() - t_start))
         work = max(1, sum(len(z.legs) + len(extra) for z, extra in retry.values()))
         for z, extra in retry.values():
             kept = [leg for v in z.visits for leg, is_p in v.nodes if is_p]
@@ -1162,8 +1164,86 @@ def _solve_by_day(
             )
             still.extend(dr)
         dropped = still
+    if ctx.params.consolidate:
+        _consolidate(ctx, zones, originals, deadline=t_start + budget_s, phase=phase)
     visits = [v for d in sorted(zones) for z in zones[d] for v in z.visits]
     return visits, [originals[leg.id] for leg in dropped]
+
+
+def _visits_cost(ctx: _Ctx, visits: Sequence[_Visit]) -> float:
+    """Money plus carbon (cents) of some solved vehicle-days."""
+    price = ctx.problem.carbon_price_cents_per_t
+    total = 0.0
+    for v in visits:
+        if v.nodes:
+            for r in _route(ctx, v)[0]:
+                total += r.cost_cents + r.co2e_g * price / 1e6
+    return total
+
+
+def _consolidate(
+    ctx: _Ctx, zones: Mapping[int, list[_Zone]], originals: Mapping[int, _Leg], *, deadline: float, phase: str
+) -> None:
+    """Improve across days: empty the lightest vehicle-days into other days of their orders' windows.
+
+    For each used vehicle-day, lightest first, its legs are offered to the nearest zone of
+    another day of their window that already runs; the move is kept when every leg finds a
+    place and money + carbon go down (a vehicle-day's fixed cost saved pays for the detours).
+    """
+    used = [(z, v) for zs in zones.values() for z in zs for v in z.visits if v.nodes]
+    used.sort(key=lambda zv: len(zv[1].nodes))
+    log.debug(
+        "%s: consolidating %d vehicle-days, %.1f s left", phase, len(used), deadline - time.perf_counter()
+    )
+    for z, v in used:
+        if time.perf_counter() > deadline - 0.3:
+            return
+        if not v.nodes or not any(w is v for w in z.visits):
+            continue
+        moving = [leg for leg, is_p in v.nodes if is_p]
+        groups: dict[int, tuple[_Zone, list[_Leg]]] = {}
+        for leg in moving:
+            days = [d for d in originals[leg.id].days if d != z.day and zones.get(d)]
+            options = [
+                y
+                for d in days
+                for y in zones[d]
+                if any(w.nodes for w in y.visits) and leg.vehicles & {vd.vehicle.id for vd in y.vdays}
+            ]
+            if not options:
+                groups = {}
+                break
+            y = _nearest_zone(options, leg)
+            groups.setdefault(id(y), (y, []))[1].append(replace(leg, days=[y.day]))
+        if not groups:
+            continue
+        before = _visits_cost(ctx, [v]) + sum(_visits_cost(ctx, y.visits) for y, _ in groups.values())
+        after = 0.0
+        outcome: list[tuple[_Zone, list[_Visit], list[_Leg]]] = []
+        for y, moved in groups.values():
+            kept = [leg for w in y.visits for leg, is_p in w.nodes if is_p]
+            initial = {w.vday.key: [(leg.id, is_p) for leg, is_p in w.nodes] for w in y.visits}
+            budget = min(deadline - time.perf_counter(), 0.2 + 0.01 * (len(kept) + len(moved)))
+            if budget < 0.2:
+                return
+            new_visits, dr = _solve(
+                ctx, [*kept, *moved], y.vdays, budget, f"{phase} consolidate day {y.day}", initial=initial
+            )
+            if dr:
+                after = math.inf
+                break
+            after += _visits_cost(ctx, new_visits)
+            outcome.append((y, new_visits, moved))
+        if after >= before:
+            log.debug(
+                "%s: keeping %s day %d (%.0f vs %.0f cents)", phase, v.vday.vehicle.id, z.day, after, before
+            )
+            continue
+        log.info("%s: emptied %s day %d into %d other zone(s)", phase, v.vday.vehicle.id, z.day, len(outcome))
+        for y, new_visits, moved in outcome:
+            y.visits = new_visits
+            y.legs.extend(moved)
+        z.visits = [w for w in z.visits if w is not v]
 
 
 def _nearest_s(ctx: _Ctx, legs: Sequence[_Leg]) -> dict[int, int]:
@@ -1349,9 +1429,18 @@ def _assemble(
                 detail="delivered to the hub, no bike leg planned",
             )
     status = ",".join(sorted(set(ctx.statuses))) or "NOTHING_TO_SOLVE"
+    # the week's objective, recomputed from the plan itself (milli-cents): the same yardstick
+    # whatever the strategy (sub-problem objectives overlap when a zone is solved again)
+    price = ctx.problem.carbon_price_cents_per_t
+    co2e = sum(r.co2e_g for r in all_routes)
+    objective = (
+        sum(r.cost_cents for r in all_routes) * _MC
+        + co2e * price * _MC // 1_000_000
+        + len(unassigned) * ctx.params.drop_penalty_cents * _MC
+    )
     stats = SolverStats(
         status=status,
-        objective=ctx.objective,
+        objective=objective,
         wall_s=round(time.perf_counter() - ctx.t0, 3),
         first_solution_s=None if ctx.first_solution_s is None else round(ctx.first_solution_s, 3),
         solutions=ctx.solutions,

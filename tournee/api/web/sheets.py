@@ -193,21 +193,28 @@ def load_route(
     tenant = session.get(m.Tenant, principal.tenant_id)
     assert tenant is not None
     tid = tenant.id
+    # Plan site ids are the hub's id, "m-<merchant id>", "c-<customer id>" or "o-<order id>"
+    # (tournee.api.app.scenario); bare ids are accepted too.
     site_ids = {s.site_id for s in route.stops}
+    bare = {sid.split("-", 1)[1] if sid[:2] in ("m-", "c-", "o-") else sid for sid in site_ids} | site_ids
     orders = _by_id(session, m.Order, tid, route.order_ids)
     customers = _by_id(
-        session, m.Customer, tid, site_ids | {o.customer_id for o in orders.values() if o.customer_id}
+        session, m.Customer, tid, bare | {o.customer_id for o in orders.values() if o.customer_id}
     )
-    hubs = _by_id(session, m.Hub, tid, site_ids)
-    merchants = _by_id(session, m.Merchant, tid, site_ids | {o.merchant_id for o in orders.values()})
+    hubs = _by_id(session, m.Hub, tid, bare)
+    merchants = _by_id(session, m.Merchant, tid, bare | {o.merchant_id for o in orders.values()})
     vehicle = session.get(m.Vehicle, route.vehicle_id)
     sites: dict[str, SiteInfo] = {}
     for h in hubs.values():
         sites[h.id] = SiteInfo(name=h.name, address=h.address)
     for mer in merchants.values():
-        sites[mer.id] = SiteInfo(name=mer.name, address=mer.address, phone=mer.phone)
+        sites[mer.id] = sites[f"m-{mer.id}"] = SiteInfo(name=mer.name, address=mer.address, phone=mer.phone)
     for c in customers.values():
-        sites[c.id] = SiteInfo(name=c.name, address=c.address, phone=c.phone, notes=c.notes)
+        sites[c.id] = sites[f"c-{c.id}"] = SiteInfo(
+            name=c.name, address=c.address, phone=c.phone, notes=c.notes
+        )
+    for o in orders.values():
+        sites.setdefault(f"o-{o.id}", SiteInfo(name=o.delivery_name, address=o.delivery_address))
     infos: dict[str, OrderInfo] = {}
     for o in orders.values():
         infos[o.id] = OrderInfo(
@@ -219,12 +226,16 @@ def load_route(
             items=o.notes,
             collect_cents=o.collect_cents,
         )
-    # A delivery stop named by the order (not a known site) gets the order's address.
+    # A stop at a place the tenant does not know by id: a delivery takes its order's address,
+    # a pickup its merchant's shop.
     for stop in route.stops:
-        if stop.site_id not in sites and stop.order_ids:
-            o = orders.get(stop.order_ids[0])
-            if o is not None:
-                sites[stop.site_id] = SiteInfo(name=o.delivery_name, address=o.delivery_address)
+        if stop.site_id in sites or not stop.order_ids or stop.order_ids[0] not in orders:
+            continue
+        o = orders[stop.order_ids[0]]
+        if stop.kind is StopKind.DELIVERY:
+            sites[stop.site_id] = SiteInfo(name=o.delivery_name, address=o.delivery_address)
+        elif stop.kind is StopKind.PICKUP and o.merchant_id in merchants:
+            sites[stop.site_id] = sites[o.merchant_id]
     lon = [s.location.lon for s in route.stops]
     lat = [s.location.lat for s in route.stops]
     pad = 0.01

@@ -550,7 +550,8 @@ class QuoteContext:
                 ub = best_s.copy()
                 h_routes = np.flatnonzero(ok_h)
                 ub[h_routes] = np.fmin(ub[h_routes], h_cost)
-                ub_s = ub[route_of]
+                # a margin for float32 pair costs rounding below their float64 bound
+                ub_s = ub[route_of] * (1 + 1e-5) + 1e-3
                 keep_i = np.flatnonzero(lb_i < ub_s)
                 counts = a.pos_pairs[keep_i]
                 total = int(counts.sum())

@@ -394,6 +394,8 @@ def test_fill_rate_chart_and_me(client: TestClient, seeded: Seeded) -> None:
     svg = client.get(f"/web/plans/{seeded.plan_id}/fill-rate.svg", headers=seeded.planner)
     assert svg.status_code == 200
     assert "<svg" in svg.text
+    assert "Kangoo électrique" in svg.text  # the legend names the vehicles
+    assert "Taux de remplissage par jour" in svg.text
     assert client.get(f"/web/plans/{seeded.plan_id}/fill-rate.svg", headers=seeded.courier).status_code == 403
     me = client.get("/web/me", headers=seeded.courier).json()
     assert me["role"] == "courier"

@@ -25,6 +25,7 @@ from zoneinfo import ZoneInfo
 
 import numpy as np
 import segno
+from matplotlib import rc_context
 from matplotlib.collections import LineCollection
 from matplotlib.figure import Figure
 
@@ -582,7 +583,9 @@ def dumps_geojson(doc: dict[str, Any]) -> str:
 
 def _svg(fig: Figure) -> str:
     buf = io.StringIO()
-    fig.savefig(buf, format="svg", metadata={"Date": None})
+    # Text stays text (searchable, readable by screen readers, drawn in the page's font).
+    with rc_context({"svg.fonttype": "none"}):
+        fig.savefig(buf, format="svg", metadata={"Date": None})
     return buf.getvalue()
 
 
@@ -614,7 +617,13 @@ def fill_rate_chart_svg(
         xs = [d - 0.4 + width * (k + 0.5) for d in days]
         ys = [fill.get((v, d), 0) for d in days]
         ax.bar(
-            xs, ys, width=width, label=v, color="white", edgecolor="black", hatch=hatches[k % len(hatches)]
+            xs,
+            ys,
+            width=width,
+            label=(vehicle_names or {}).get(v, v),
+            color="white",
+            edgecolor="black",
+            hatch=hatches[k % len(hatches)],
         )
     ax.set_xticks(days)
     ax.set_xticklabels(

@@ -251,3 +251,22 @@ def test_pruning_by_lower_bounds_never_changes_the_cheapest_insertion(
     assert [(c.route_id, c.feasible, c.cost_mcents) for c in fast] == [
         (c.route_id, c.feasible, c.cost_mcents) for c in full
     ]
+
+
+@given(
+    arrivals=st.lists(st.integers(0, 200), min_size=1, max_size=20),
+    windows=st.lists(st.tuples(st.integers(0, 180), st.integers(0, 40)), max_size=6),
+)
+def test_window_start_is_the_earliest_start_in_any_window(
+    arrivals: list[int], windows: list[tuple[int, int]]
+) -> None:
+    import numpy as np
+
+    from tournee.domain import TimeWindow
+    from tournee.tariffs.insertion import _window_start
+
+    wins = [TimeWindow(start_s=s, end_s=s + d) for s, d in windows]
+    got = _window_start(np.array(arrivals, dtype=np.float64), wins)
+    for a, g in zip(arrivals, got.tolist(), strict=True):
+        starts = [max(a, w.start_s) for w in wins if a <= w.end_s]
+        assert g == (min(starts) if starts else (a if not wins else math.inf))

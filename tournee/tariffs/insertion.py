@@ -177,13 +177,22 @@ class Candidate:
 
 
 def _window_start(a: FloatArray, windows: Sequence[TimeWindow]) -> FloatArray:
-    """Earliest service start at or after arrival ``a`` inside one of ``windows`` (inf if none)."""
+    """Earliest service start at or after arrival ``a`` inside one of ``windows`` (inf if none).
+
+    Overlapping windows are merged first; then the first merged window ending at or after
+    the arrival gives the start (one binary search per arrival, whatever the window count).
+    """
     if not windows:
         return a
-    out = np.full_like(a, _INF)
-    for w in sorted(windows, key=lambda w: w.start_s, reverse=True):
-        out = np.where(a <= w.end_s, np.maximum(a, w.start_s), out)
-    return out
+    merged: list[list[int]] = []
+    for w in sorted(windows, key=lambda w: w.start_s):
+        if merged and w.start_s <= merged[-1][1]:
+            merged[-1][1] = max(merged[-1][1], w.end_s)
+        else:
+            merged.append([w.start_s, w.end_s])
+    ends = np.array([m[1] for m in merged], dtype=a.dtype)
+    starts = np.array([m[0] for m in merged] + [np.inf], dtype=a.dtype)
+    return np.maximum(a, starts[np.searchsorted(ends, a, side="left")])
 
 
 def _segment_argmin(values: FloatArray, starts: IntArray, segment_of: IntArray) -> IntArray:

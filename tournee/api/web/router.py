@@ -12,8 +12,6 @@ Language: ``?lang=`` (remembered in a cookie), else the cookie, else the tenant'
 language, else the browser's; French by default.
 """
 
-from __future__ import annotations
-
 import datetime as dt
 import json
 import logging
@@ -29,8 +27,6 @@ from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import select
 from sqlalchemy.orm.attributes import flag_modified
 
-from tournee.api.app.deps import DbSession, Principal, get_principal
-from tournee.api.app.errors import Forbidden
 from tournee.api.db import models as m
 from tournee.api.web import documents, i18n, sheets
 from tournee.api.web.templating import render
@@ -136,8 +132,6 @@ WEEKDAYS: tuple[tuple[str, str], ...] = (
     ("SU", N_("Sunday")),
 )
 
-Caller = Annotated[Principal, Depends(get_principal)]
-
 
 class StopStatusUpdate(BaseModel):
     """A courier's report on one stop."""
@@ -210,6 +204,12 @@ def build_router(*, api_prefix: str = "/v1", root: str = "") -> APIRouter:
         Pages at ``/``, ``/shop/{tenant}``, ``/staff``, ``/planner``, ``/m/routes/{route_id}``
         and helpers under ``/web`` (left out of the OpenAPI document).
     """
+    # Imported here, not at the top: the app module imports this one to include the pages.
+    # (This module has no ``from __future__ import annotations``: the endpoints' annotations
+    # below are evaluated where they are defined, so these local names resolve.)
+    from tournee.api.app.deps import DbSession, Principal, get_principal
+    from tournee.api.app.errors import Forbidden
+
     router = APIRouter(include_in_schema=False)
     static_url = f"{root}/web/static"
 
@@ -382,7 +382,9 @@ def build_router(*, api_prefix: str = "/v1", root: str = "") -> APIRouter:
         ]
 
     @router.get("/web/me")
-    def me(request: Request, session: DbSession, principal: Caller) -> dict[str, Any]:
+    def me(
+        request: Request, session: DbSession, principal: Annotated[Principal, Depends(get_principal)]
+    ) -> dict[str, Any]:
         """Who the token belongs to, and the tenant's language and money (for page formats)."""
         tenant = session.get(m.Tenant, principal.tenant_id)
         assert tenant is not None
@@ -443,7 +445,11 @@ def build_router(*, api_prefix: str = "/v1", root: str = "") -> APIRouter:
 
     @router.get("/web/plans/{plan_id}/routes/{route_id}/sheet.pdf")
     def sheet_pdf(
-        request: Request, plan_id: str, route_id: str, session: DbSession, principal: Caller
+        request: Request,
+        plan_id: str,
+        route_id: str,
+        session: DbSession,
+        principal: Annotated[Principal, Depends(get_principal)],
     ) -> Response:
         """The printable route sheet (A4 PDF)."""
         loaded = _load(request, session, principal, plan_id, route_id)
@@ -456,7 +462,11 @@ def build_router(*, api_prefix: str = "/v1", root: str = "") -> APIRouter:
 
     @router.get("/web/plans/{plan_id}/routes/{route_id}/route.gpx")
     def sheet_gpx(
-        request: Request, plan_id: str, route_id: str, session: DbSession, principal: Caller
+        request: Request,
+        plan_id: str,
+        route_id: str,
+        session: DbSession,
+        principal: Annotated[Principal, Depends(get_principal)],
     ) -> Response:
         """The route as GPX 1.1 (for OsmAnd, Organic Maps, a GPS)."""
         loaded = _load(request, session, principal, plan_id, route_id)
@@ -468,7 +478,11 @@ def build_router(*, api_prefix: str = "/v1", root: str = "") -> APIRouter:
 
     @router.get("/web/plans/{plan_id}/routes/{route_id}/route.geojson")
     def sheet_geojson(
-        request: Request, plan_id: str, route_id: str, session: DbSession, principal: Caller
+        request: Request,
+        plan_id: str,
+        route_id: str,
+        session: DbSession,
+        principal: Annotated[Principal, Depends(get_principal)],
     ) -> Response:
         """The route as GeoJSON (line, then stops)."""
         loaded = _load(request, session, principal, plan_id, route_id)
@@ -498,7 +512,11 @@ def build_router(*, api_prefix: str = "/v1", root: str = "") -> APIRouter:
 
     @router.get("/web/plans/{plan_id}/routes/{route_id}/courier.json")
     def courier_sheet(
-        request: Request, plan_id: str, route_id: str, session: DbSession, principal: Caller
+        request: Request,
+        plan_id: str,
+        route_id: str,
+        session: DbSession,
+        principal: Annotated[Principal, Depends(get_principal)],
     ) -> dict[str, Any]:
         """The courier page's view of a route: ordered stops, contacts, goods, status."""
         return _courier_view(request, session, principal, plan_id, route_id)
@@ -511,7 +529,7 @@ def build_router(*, api_prefix: str = "/v1", root: str = "") -> APIRouter:
         seq: Annotated[int, PathParam(ge=0, le=10_000)],
         body: StopStatusUpdate,
         session: DbSession,
-        principal: Caller,
+        principal: Annotated[Principal, Depends(get_principal)],
     ) -> dict[str, Any]:
         """Mark a stop delivered or failed (with a reason): its orders take that status."""
         if principal.role not in ("courier", "admin", "planner"):
@@ -557,7 +575,12 @@ def build_router(*, api_prefix: str = "/v1", root: str = "") -> APIRouter:
         return _courier_view(request, session, principal, plan_id, route_id)
 
     @router.get("/web/plans/{plan_id}/lines.json")
-    def plan_lines(plan_id: str, request: Request, session: DbSession, principal: Caller) -> dict[str, Any]:
+    def plan_lines(
+        plan_id: str,
+        request: Request,
+        session: DbSession,
+        principal: Annotated[Principal, Depends(get_principal)],
+    ) -> dict[str, Any]:
         """Each route of a plan along the roads, for the planner's day map."""
         if principal.role not in ("admin", "planner", "staff"):
             raise Forbidden(f"role {principal.role!r} may not read plans")
@@ -566,7 +589,12 @@ def build_router(*, api_prefix: str = "/v1", root: str = "") -> APIRouter:
         return {rid: [[round(x, 6), round(y, 6)] for x, y in line] for rid, line in lines.items()}
 
     @router.get("/web/plans/{plan_id}/fill-rate.svg")
-    def fill_rate_svg(request: Request, plan_id: str, session: DbSession, principal: Caller) -> Response:
+    def fill_rate_svg(
+        request: Request,
+        plan_id: str,
+        session: DbSession,
+        principal: Annotated[Principal, Depends(get_principal)],
+    ) -> Response:
         """Fill rate of each vehicle per day of a plan (SVG chart)."""
         if principal.role not in ("admin", "planner", "staff"):
             raise Forbidden(f"role {principal.role!r} may not read plans")

@@ -14,13 +14,11 @@ import threading
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from tournee.api.app.deps import Principal
-from tournee.api.app.errors import Forbidden
 from tournee.api.db import models as m
 from tournee.api.services.plan_io import plan_from_json, route_lines
 from tournee.api.web import i18n
@@ -35,6 +33,9 @@ from tournee.api.web.documents import (
 from tournee.domain import NotFound, Plan, Profile, Route, StopKind
 from tournee.routing.graph import RoadNetwork
 from tournee.routing.matrix import RoadTravel
+
+if TYPE_CHECKING:  # the app imports the pages: import its modules lazily to avoid a cycle
+    from tournee.api.app.deps import Principal
 
 __all__ = ["LoadedRoute", "WebMaps", "courier_json", "load_plan", "load_route", "web_maps"]
 
@@ -182,6 +183,8 @@ def load_route(
     Forbidden
         If a courier asks for another vehicle's route.
     """
+    from tournee.api.app.errors import Forbidden
+
     _, plan = load_plan(session, principal, plan_id)
     route = next((r for r in plan.routes if r.id == route_id), None)
     if route is None:

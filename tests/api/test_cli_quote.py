@@ -190,17 +190,29 @@ def test_quote_on_the_embedded_map_uses_road_travel(app: typer.Typer, files: dic
     assert "into r-mon" in out or "into r-thu" in out
 
 
-def test_road_lookup_matches_the_road_matrix(helsinki_pbf: Path, tmp_path: Path) -> None:
+def test_road_lookup_gives_the_planners_road_integers(helsinki_pbf: Path, tmp_path: Path) -> None:
+    import numpy as np
+
     from tournee.api.services.maps import load_map
     from tournee.routing.matrix import RoadTravel
+    from tournee.routing.snap import sample_road_points
 
-    road = RoadTravel(load_map(helsinki_pbf, profiles=(Profile.VAN,), cache_dir=tmp_path), cache_dir=tmp_path)
-    a, b, c = DEPOT, BAKERY, site("h", 24.94, 60.164)
-    dist, dur = RoadTravelLookup(road).legs(Profile.VAN, [a, b], [c])
-    full = road.site_matrices(Profile.VAN, [a, b, c])
-    assert dist.shape == (2, 1)
-    assert dist[0, 0] == full.distance_m[0, 2] > 0
-    assert dur[1, 0] == full.duration_s[1, 2] > 0
+    nets = load_map(helsinki_pbf, profiles=(Profile.VAN,), cache_dir=tmp_path)
+    road = RoadTravel(nets, cache_dir=tmp_path)
+    pts = sample_road_points(nets[Profile.VAN], 120, seed=4)
+    plan_sites = tuple(Site(id=i, location=loc) for i, loc in pts[:117])
+    new = [Site(id=i, location=loc) for i, loc in pts[117:]] + [site("far", 25.9, 60.9)]  # last: off the map
+    lookup = RoadTravelLookup(road)
+    d_out, t_out = lookup.legs(Profile.VAN, new, plan_sites)
+    d_in, t_in = lookup.legs(Profile.VAN, plan_sites, new)
+    full = road.site_matrices(Profile.VAN, [*new, *plan_sites])
+    k = len(new)
+    on = full.reachable
+    np.testing.assert_array_equal(d_out, np.where(on[:k, k:], full.distance_m[:k, k:], -1))
+    np.testing.assert_array_equal(t_out, np.where(on[:k, k:], full.duration_s[:k, k:], -1))
+    np.testing.assert_array_equal(d_in, np.where(on[k:, :k], full.distance_m[k:, :k], -1))
+    np.testing.assert_array_equal(t_in, np.where(on[k:, :k], full.duration_s[k:, :k], -1))
+    assert (d_out[-1] == -1).all()  # off the network: no route
 
 
 def test_planner_emission_factors_become_tariff_rates(files: dict[str, str]) -> None:

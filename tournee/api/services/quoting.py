@@ -25,9 +25,10 @@ from tournee.api.services.maps import default_map_path, load_map
 from tournee.api.services.plan_io import read_fleet, read_orders, read_plan
 from tournee.domain import CarbonPrice, InvalidInput, Order, Plan, Profile, Site, SiteKind, Vehicle
 from tournee.routing.emissions import vehicle_factor
-from tournee.routing.matrix import RoadTravel
+from tournee.routing.graph import RoadNetwork
+from tournee.routing.matrix import MatrixEngine, Metric, RoadTravel
 from tournee.routing.scenario import Scenario
-from tournee.routing.travel import SiteMatrices
+from tournee.routing.snap import SnappedPoints
 from tournee.tariffs import (
     EmissionRate,
     QuoteContext,
@@ -60,40 +61,119 @@ log = logging.getLogger(__name__)
 Stage = Callable[[str], None]
 
 
+_BIG = np.int64(1) << np.int64(60)  # no path (as in tournee.routing.matrix)
+
+
+def _point_positions(G: RoadNetwork, pts: SnappedPoints) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
+    """Each point's two places on the graph: (arc, offset) and its twin arc (or a copy)."""
+    has_twin = pts.twin >= 0
+    twin = np.where(has_twin, pts.twin, pts.arc)
+    twin_off = np.clip(
+        np.where(has_twin, G.length_mm[twin] - pts.offset_mm, pts.offset_mm), 0, G.length_mm[twin]
+    )
+    arc = np.stack([pts.arc, twin], axis=1).astype(np.int64)
+    off = np.stack([pts.offset_mm, twin_off], axis=1).astype(np.int64)
+    return arc, off
+
+
+def _part(
+    G: RoadNetwork, metric: Metric, arc: NDArray[np.int64], off: NDArray[np.int64]
+) -> NDArray[np.int64]:
+    """Weight of the first ``off`` millimetres of ``arc`` (the routing engine's rule)."""
+    if metric == "length":
+        return off
+    length = G.length_mm[arc]
+    safe = np.where(length > 0, length, 1)
+    return np.where(length > 0, G.duration_ms[arc] * off // safe, 0).astype(np.int64)
+
+
+def _rect_table(
+    engine: MatrixEngine, src: SnappedPoints, dst: SnappedPoints, metric: Metric
+) -> NDArray[np.int64]:
+    """Shortest ``metric`` sums (mm or ms) from each ``src`` point to each ``dst`` point.
+
+    The same sums as the planner's square matrices: leave a point by the head of its arc
+    (or twin), arrive by the tail, drive directly along a shared arc when the target is
+    ahead; ``_BIG`` where there is no path.
+    """
+    G = engine.net
+    w = G.length_mm if metric == "length" else G.duration_ms
+    s_arc, s_off = _point_positions(G, src)
+    t_arc, t_off = _point_positions(G, dst)
+    s_part, t_part = _part(G, metric, s_arc, s_off), _part(G, metric, t_arc, t_off)
+    leave_cost, leave_node = w[s_arc] - s_part, G.head[s_arc].astype(np.int64)
+    arrive_node = G.tail[t_arc].astype(np.int64)
+    sources, s_idx = np.unique(leave_node, return_inverse=True)
+    targets, t_idx = np.unique(arrive_node, return_inverse=True)
+    s_idx, t_idx = s_idx.reshape(leave_node.shape), t_idx.reshape(arrive_node.shape)
+    table = engine.node_table(sources, targets, metric=metric)
+    table[table < 0] = _BIG
+    into = table[:, t_idx[:, 0]] + t_part[:, 0][None, :]
+    np.minimum(into, table[:, t_idx[:, 1]] + t_part[:, 1][None, :], out=into)
+    best = leave_cost[:, 0][:, None] + into[s_idx[:, 0]]
+    np.minimum(best, leave_cost[:, 1][:, None] + into[s_idx[:, 1]], out=best)
+    for k in range(2):
+        for m in range(2):
+            same = (s_arc[:, k][:, None] == t_arc[:, m][None, :]) & (
+                t_off[:, m][None, :] >= s_off[:, k][:, None]
+            )
+            direct = t_part[:, m][None, :] - s_part[:, k][:, None]
+            np.minimum(best, np.where(same, direct, _BIG), out=best)
+    np.minimum(best, _BIG, out=best)
+    same_point = np.array(src.ids, dtype=object)[:, None] == np.array(dst.ids, dtype=object)[None, :]
+    best[same_point] = 0
+    result: NDArray[np.int64] = best
+    return result
+
+
 class RoadTravelLookup:
     """:class:`~tournee.tariffs.travel.TravelLookup` on road networks.
 
-    Each call computes the road matrix over the union of the sites asked for (one CCH
-    table) and slices the requested block; pairs with no route (or a site off the
-    network) are ``-1``.  Good for a CLI quote; an HTTP service quoting many orders
-    against one plan wants a many-to-few table instead (see the report of issue 5).
+    Quoting asks for a few new sites against the plan's many: the plan's sites are snapped
+    once (cached by identity of the site tuple the quote context passes), the new ones per
+    call, and only the few-by-many tables are computed on the profile's engine — the same
+    integers as the planner's matrices.  Pairs with no route, or a site off the network,
+    are ``-1``.
     """
 
     def __init__(self, road: RoadTravel) -> None:
         self.road = road
-        # the last matrix per profile: a quote asks "new → plan" then "plan → new" over one set
-        self._last: dict[Profile, tuple[frozenset[tuple[str, float, float]], SiteMatrices]] = {}
+        self._snapped: dict[tuple[Profile, int], tuple[Sequence[Site], SnappedPoints]] = {}
+
+    def _snap(self, profile: Profile, sites: Sequence[Site]) -> SnappedPoints:
+        key = (profile, id(sites))
+        hit = self._snapped.get(key)
+        if hit is not None and hit[0] is sites:
+            return hit[1]
+        snapped = self.road.snapper(profile).snap_all(
+            [(s.id, s.location) for s in sites], max_distance_m=self.road.max_snap_m
+        )
+        if isinstance(sites, tuple) and len(sites) > 16:
+            if len(self._snapped) >= 8:
+                self._snapped.clear()
+            self._snapped[key] = (sites, snapped)
+        return snapped
 
     def legs(
         self, profile: Profile, origins: Sequence[Site], destinations: Sequence[Site]
     ) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
         """Distance (m) and duration (s) from each origin to each destination (-1: no route)."""
-        union: dict[str, Site] = {}
-        for s in (*origins, *destinations):
-            union.setdefault(s.id, s)
-        key = frozenset((s.id, s.location.lon, s.location.lat) for s in union.values())
-        last = self._last.get(profile)
-        if last is not None and key <= last[0]:
-            m = last[1]
-        else:
-            m = self.road.site_matrices(profile, list(union.values()))
-            self._last[profile] = (key, m)
-        pos = {sid: k for k, sid in enumerate(m.site_ids)}
-        oi = np.array([pos[s.id] for s in origins], dtype=np.int64)
-        di = np.array([pos[s.id] for s in destinations], dtype=np.int64)
-        ok = m.reachable[np.ix_(oi, di)]
-        dist = np.where(ok, m.distance_m[np.ix_(oi, di)], -1).astype(np.int64)
-        dur = np.where(ok, m.duration_s[np.ix_(oi, di)], -1).astype(np.int64)
+        dist = np.full((len(origins), len(destinations)), -1, dtype=np.int64)
+        dur = dist.copy()
+        if not origins or not destinations:
+            return dist, dur
+        src, dst = self._snap(profile, origins), self._snap(profile, destinations)
+        s_on, d_on = np.flatnonzero(src.on_network), np.flatnonzero(dst.on_network)
+        if not s_on.size or not d_on.size:
+            return dist, dur
+        engine = self.road.engine(profile)
+        src_on, dst_on = src.subset(s_on), dst.subset(d_on)
+        length_mm = _rect_table(engine, src_on, dst_on, "length")
+        duration_ms = _rect_table(engine, src_on, dst_on, "duration")
+        ok = (length_mm < _BIG) & (duration_ms < _BIG)
+        block = np.ix_(s_on, d_on)
+        dist[block] = np.where(ok, (length_mm + 500) // 1000, -1)
+        dur[block] = np.where(ok, (duration_ms + 500) // 1000, -1)
         return dist, dur
 
 

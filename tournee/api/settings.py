@@ -56,6 +56,9 @@ class Settings:
         index finds nothing (``TOURNEE_GEOCODER_URL``); empty disables it.
     migrate_on_startup
         Run the Alembic migrations when the app starts (``TOURNEE_MIGRATE_ON_STARTUP``).
+    quote_travel
+        Travel used to price quotes: ``road`` (the map's roads, exact, ~5× slower) or
+        ``straight`` (great circle × 1.3) (``TOURNEE_QUOTE_TRAVEL``).
     """
 
     data_dir: Path = field(default_factory=_default_data_dir)
@@ -70,6 +73,7 @@ class Settings:
     map_path: Path | None = None
     geocoder_url: str = ""
     migrate_on_startup: bool = True
+    quote_travel: str = "road"
 
     @property
     def effective_database_url(self) -> str:
@@ -121,6 +125,10 @@ class Settings:
             values["map_path"] = Path(raw).expanduser()
         if (raw := get("geocoder_url")) is not None:
             values["geocoder_url"] = raw
+        if (raw := get("quote_travel")) is not None:
+            if raw not in ("road", "straight"):
+                raise InvalidInput(f"{ENV_PREFIX}QUOTE_TRAVEL must be 'road' or 'straight', got {raw!r}")
+            values["quote_travel"] = raw
         if (raw := get("migrate_on_startup")) is not None:
             values["migrate_on_startup"] = raw.lower() not in ("0", "false", "no", "off")
         return replace(base, **values)  # type: ignore[arg-type]

@@ -94,7 +94,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.sessionmaker = make_sessionmaker(engine)
     app.state.jobs = JobRunner(app.state.sessionmaker, workers=settings.plan_workers)
     app.state.networks = NetworkCache(settings)
-    app.state.quotes = QuoteService(app.state.networks)
+    app.state.quotes = QuoteService(app.state.networks, travel=settings.quote_travel)
     app.state.rate_limiter = RateLimiter(settings.quote_rate_per_minute)
     app.state.addresses = AddressIndex(
         settings.map_path or default_map_path(),

@@ -28,7 +28,14 @@ from tournee.api.services.plan_io import plan_from_json
 from tournee.api.services.quoting import RoadTravelLookup, build_context
 from tournee.domain import CarbonPrice, Horizon, Location, Order, Plan, Quote, Site, SiteKind, SolverStats
 from tournee.routing.matrix import RoadTravel
-from tournee.tariffs import QuoteContext, TariffPolicy, load_carbon_prices, quote_order_detailed
+from tournee.tariffs import (
+    QuoteContext,
+    StraightLineTravel,
+    TariffPolicy,
+    TravelLookup,
+    load_carbon_prices,
+    quote_order_detailed,
+)
 from tournee.tariffs.policy import RelayPoint
 
 __all__ = ["QuoteService", "quote_public"]
@@ -40,6 +47,7 @@ _EMPTY_DAYS = 14
 class _Prepared:
     key: tuple[object, ...]
     built_at: float
+    checked_at: float
     context: QuoteContext
     policy: TariffPolicy
     carbon: CarbonPrice
@@ -49,18 +57,25 @@ class _Prepared:
 class QuoteService:
     """Per-tenant quote contexts over one road travel model (thread-safe)."""
 
-    def __init__(self, networks: NetworkCache, *, cache_dir: object = None, ttl_s: float = 300.0) -> None:
+    def __init__(
+        self, networks: NetworkCache, *, travel: str = "road", ttl_s: float = 300.0, recheck_s: float = 2.0
+    ) -> None:
         self._networks = networks
+        self._travel_kind = travel
         self._ttl_s = ttl_s
+        self._recheck_s = recheck_s
         self._lock = threading.Lock()
-        self._travel: RoadTravelLookup | None = None
+        self._travel: TravelLookup | None = None
         self._prepared: dict[str, _Prepared] = {}
         self._tenant_locks: dict[str, threading.Lock] = {}
 
-    def _lookup(self) -> RoadTravelLookup:
+    def _lookup(self) -> TravelLookup:
         with self._lock:
             if self._travel is None:
-                self._travel = RoadTravelLookup(RoadTravel(self._networks.get()))
+                if self._travel_kind == "straight":
+                    self._travel = StraightLineTravel()
+                else:
+                    self._travel = RoadTravelLookup(RoadTravel(self._networks.get()))
             return self._travel
 
     def _tenant_lock(self, tenant_id: str) -> threading.Lock:
@@ -120,6 +135,7 @@ class QuoteService:
         return _Prepared(
             key=key,
             built_at=time.monotonic(),
+            checked_at=time.monotonic(),
             context=context,
             policy=policy,
             carbon=carbon,

@@ -63,6 +63,35 @@ def serve(
     uvicorn.run(app, host=host, port=port, log_level="info")
 
 
+db_app = typer.Typer(
+    help="The database: migrations (SQLite by default, PostgreSQL with TOURNEE_DATABASE_URL)."
+)
+
+
+@db_app.command("upgrade")
+def db_upgrade(
+    database_url: Annotated[
+        str | None,
+        typer.Option("--database-url", help="SQLAlchemy URL (default: TOURNEE_DATABASE_URL or SQLite)."),
+    ] = None,
+    revision: Annotated[str, typer.Option("--revision", help="Target revision.")] = "head",
+) -> None:
+    """Apply the Alembic migrations (the API also does this when it starts)."""
+    from tournee.api.db import current_revision, make_engine, upgrade
+    from tournee.domain import TourneeError
+
+    settings = Settings.from_env()
+    url = database_url or settings.effective_database_url
+    try:
+        engine = make_engine(url)
+        upgrade(engine, revision)
+        typer.echo(f"database at revision {current_revision(engine)}")
+    except TourneeError as exc:
+        typer.echo(f"error: {exc.message}", err=True)
+        raise typer.Exit(code=2) from None
+
+
 def register(app: typer.Typer) -> None:
-    """Add ``serve`` to the ``tournee`` app."""
+    """Add ``serve`` and ``db`` to the ``tournee`` app."""
     app.command("serve")(serve)
+    app.add_typer(db_app, name="db")

@@ -10,7 +10,7 @@ from sqlalchemy import Engine
 
 from tournee.api.db.session import make_engine, make_sessionmaker
 
-__all__ = ["make_engine", "make_sessionmaker", "upgrade"]
+__all__ = ["current_revision", "make_engine", "make_sessionmaker", "upgrade"]
 
 _MIGRATIONS = Path(__file__).with_name("migrations")
 
@@ -28,3 +28,11 @@ def upgrade(engine: Engine, revision: str = "head") -> None:
     with engine.begin() as connection:
         cfg.attributes["connection"] = connection
         command.upgrade(cfg, revision)
+
+
+def current_revision(engine: Engine) -> str | None:
+    """The revision the database is at (None before the first migration)."""
+    from alembic.runtime.migration import MigrationContext
+
+    with engine.connect() as connection:
+        return MigrationContext.configure(connection).get_current_revision()

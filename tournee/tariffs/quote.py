@@ -176,6 +176,13 @@ def _why_not(spec: TierSpec, on_days: Sequence[Candidate]) -> tuple[UnassignedRe
     return UnassignedReason.TIME_WINDOW, _REASON_TEXT[UnassignedReason.TIME_WINDOW]
 
 
+def _ranked(pool: Sequence[Candidate]) -> list[Candidate]:
+    """Feasible candidates, cheapest first (then least CO2e, earliest day, vehicle id)."""
+    return sorted(
+        (c for c in pool if c.feasible), key=lambda c: (c.cost_mcents, c.co2e_g, c.day, c.vehicle_id)
+    )
+
+
 def _relay_windows(horizon: Horizon, open_s: int, close_s: int) -> tuple[TimeWindow, ...]:
     return tuple(
         TimeWindow(start_s=d * DAY_S + open_s, end_s=d * DAY_S + close_s) for d in range(horizon.days)
@@ -305,6 +312,7 @@ def quote_order_detailed(
     if len(found) > 1:
         relay = found[1]
 
+    ranked_home, ranked_relay = _ranked(home), _ranked(relay)
     priced: dict[str, tuple[TierSpec, TierQuote]] = {}
     chosen: dict[str, Candidate] = {}
     for spec in policy.tiers:
@@ -325,19 +333,25 @@ def quote_order_detailed(
             priced[spec.code] = (spec, replace(base, available=False, reason=days))
             continue
         lo, hi = days
-        pool = relay if spec.relay else home
-        on_days = [c for c in pool if lo <= c.day <= hi]
-        usable = [c for c in on_days if c.feasible and (spec.new_vehicle_day or not c.new_vehicle_day)]
+        # the cheapest feasible candidate on the tier's days (candidates are ranked once)
+        best = next(
+            (
+                c
+                for c in (ranked_relay if spec.relay else ranked_home)
+                if lo <= c.day <= hi and (spec.new_vehicle_day or not c.new_vehicle_day)
+            ),
+            None,
+        )
         if spec.circuit:
             date_from = date_to = horizon.date_of(lo)
         else:
             date_from = order_date + dt.timedelta(days=spec.min_days)
             date_to = order_date + dt.timedelta(days=spec.max_days)
-        if not usable:
+        if best is None:
+            on_days = [c for c in (relay if spec.relay else home) if lo <= c.day <= hi]
             _, why = _why_not(spec, on_days)
             priced[spec.code] = (spec, replace(base, available=False, reason=why))
             continue
-        best = min(usable, key=lambda c: (c.cost_mcents, c.co2e_g, c.day, c.vehicle_id))
         chosen[spec.code] = best
         lines = _price_lines(spec, best, order=order, policy=policy, carbon_price=carbon_price, zone=zone)
         priced[spec.code] = (

@@ -383,9 +383,15 @@ def plan_week(
     Raises
     ------
     InvalidInput
-        When the travel model cannot provide the profiles the fleet uses.
-    Infeasible
-        When the solver fails on a sub-problem (the status is named).
+        When the travel model cannot provide the profiles the fleet uses, or a sub-problem
+        handed to the solver is malformed.
+
+    Notes
+    -----
+    A sub-problem whose search finds no solution within its share of the time limit does
+    not fail the plan: its orders come back unassigned with reason ``search_time``.
+    ``plan.stats.objective`` is recomputed from the plan (milli-cents: route costs + carbon
+    price × CO2e + drop penalty × unassigned orders), comparable across strategies.
     """
     t0 = time.perf_counter()
     ctx = _context(problem, travel, params, progress, t0)

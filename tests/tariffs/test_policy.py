@@ -297,3 +297,14 @@ def test_integer_rounding_agrees_with_decimal_rounding(num: int, den: int, round
         ctx.prec = 60
         expected = int((Decimal(num) / Decimal(den)).quantize(Decimal(1), rounding=mode))
     assert round_ratio(num, den, rounding) == expected
+
+
+def test_policy_naming_an_unknown_carbon_price_is_rejected(tmp_path: Path) -> None:
+    path = tmp_path / "p.toml"
+    path.write_text(
+        DEFAULT_TOML.read_text(encoding="utf-8").replace(
+            'carbon_price = "eu-ets-2025"', 'carbon_price = "moon"'
+        )
+    )
+    with pytest.raises(InvalidInput, match=r"policy policy\.carbon_price: must name a reference"):
+        load_policy(path)

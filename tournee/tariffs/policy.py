@@ -569,8 +569,17 @@ def load_policy(path: Path | None = None) -> TariffPolicy:
     """
     if path is None:
         with (_DATA / "default_policy.toml").open("rb") as fh:
-            return parse_policy(tomllib.load(fh), source="default_policy.toml")
-    return parse_policy(_read_toml(Path(path), "policy"), source=str(path))
+            policy = parse_policy(tomllib.load(fh), source="default_policy.toml")
+    else:
+        policy = parse_policy(_read_toml(Path(path), "policy"), source=str(path))
+    known = load_carbon_prices().prices
+    if policy.carbon_price_id != "custom" and policy.carbon_price_id not in known:
+        raise InvalidInput(
+            f"policy policy.carbon_price: must name a reference of carbon_prices.toml "
+            f"({', '.join(sorted(known))}) or 'custom', got {policy.carbon_price_id!r}",
+            pointer="/policy/carbon_price",
+        )
+    return policy
 
 
 def default_policy() -> TariffPolicy:

@@ -520,6 +520,19 @@ def render(result: dict[str, Any]) -> str:
                 "",
                 "Tier mixes: " + "; ".join(f"*{_short(r['approach'])}*: {r['tiers']}" for r in tiers) + ".",
             ]
+        mixes = sorted((r for r in s["rows"] if "slow_pct" in r), key=lambda r: r["slow_pct"])
+        if len(mixes) >= 2 and mixes[0]["co2e_per_order_kg"] and mixes[-1]["co2e_per_order_kg"]:
+            lo, hi = mixes[0], mixes[-1]
+            lines += [
+                "",
+                f"Tier mix effect: from {lo['slow_pct']} % to {hi['slow_pct']} % of shoppers on slow tiers, "
+                f"kg CO2e per order goes {lo['co2e_per_order_kg']:.3f} → {hi['co2e_per_order_kg']:.3f} "
+                f"({100 * (hi['co2e_per_order_kg'] / lo['co2e_per_order_kg'] - 1):+.0f} %), € per order "
+                f"{_fmt(lo['cost_per_order_eur'], '{:.2f}')} → {_fmt(hi['cost_per_order_eur'], '{:.2f}')}, km "
+                f"{lo['km']} → {hi['km']}, vehicle-days {lo['vehicle_days']} → {hi['vehicle_days']} "
+                f"(one seeded week and a {result['time_limit_s']:g} s search per plan: differences of a few "
+                "per cent are within the search's noise).",
+            ]
         if a.get("factor"):
             lines += ["", f"Diesel van factor: {a['factor']}."]
         unserved = [r for r in s["rows"] if r["unassigned"]]

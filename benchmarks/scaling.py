@@ -35,6 +35,7 @@ import multiprocessing as mp
 import resource
 import sys
 import time
+from collections import Counter
 from importlib.resources import files
 from pathlib import Path
 from typing import Any
@@ -237,6 +238,7 @@ def _plan_once(job: dict[str, Any]) -> dict[str, Any]:
         "sites": len(sc.sites()),
         "served": served,
         "unassigned": len(plan.unassigned),
+        "unassigned_reasons": dict(Counter(u.reason.value for u in plan.unassigned).most_common()),
         "routes": len(plan.routes),
         "vehicle_days": len({(r.vehicle_id, r.day) for r in plan.routes}),
         "km": round(plan.distance_m / 1000, 1),
@@ -318,55 +320,64 @@ def plot(result: dict[str, Any], path: Path) -> Path:
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
+    from matplotlib.lines import Line2D
+    from matplotlib.ticker import FormatStrFormatter, NullFormatter
 
     ok = [r for r in result["runs"] if "error" not in r]
     maps = sorted({r["map"] for r in ok})
-    fig, axes = plt.subplots(1, 3, figsize=(15, 4.6))
+    fig, axes = plt.subplots(1, 3, figsize=(15, 4.8))
     ax_t, ax_m, ax_q = axes
     ax_c = ax_q.twinx()
     styles = ["-", "--", ":", "-."]
-    colours = {p: f"C{i}" for i, p in enumerate(_PHASES)}
+    shown = ("total_s", "snap_matrix_s", "model_build_s", "search_s", "planner_other_s")
+    colours = {
+        "total_s": "black",
+        "snap_matrix_s": "C2",
+        "model_build_s": "C3",
+        "search_s": "C4",
+        "planner_other_s": "C5",
+    }
+    labels = {**_PHASE_LABELS, "total_s": "total (load + draw + plan)"}
     for i, name in enumerate(maps):
         rows = sorted((r for r in ok if r["map"] == name), key=lambda r: r["orders"])
         x = [r["orders"] for r in rows]
         ls = styles[i % len(styles)]
-        ax_t.plot(x, [r["total_s"] for r in rows], ls, color="black", marker="o", label=f"{name}: total")
-        for p in ("snap_matrix_s", "model_build_s", "search_s", "planner_other_s"):
-            ax_t.plot(
-                x,
-                [max(r[p], 0.01) for r in rows],
-                ls,
-                color=colours[p],
-                marker=".",
-                label=f"{name}: {_PHASE_LABELS[p]}",
-            )
-        ax_m.plot(x, [r["peak_rss_mb"] for r in rows], ls, marker="o", label=name)
-        ax_q.plot(
-            x,
-            [(r["cost_per_order_cents"] or 0) / 100 for r in rows],
-            ls,
-            color="C0",
-            marker="o",
-            label=f"{name}: € per order",
-        )
-        ax_c.plot(
-            x,
-            [(r["co2e_per_order_g"] or 0) / 1000 for r in rows],
-            ls,
-            color="C2",
-            marker="s",
-            label=f"{name}: kg CO2e per order",
-        )
+        for p in shown:
+            ax_t.plot(x, [max(r[p], 0.01) for r in rows], ls, color=colours[p], marker="o", ms=3)
+        ax_m.plot(x, [r["peak_rss_mb"] for r in rows], ls, color="C0", marker="o")
+        ax_q.plot(x, [(r["cost_per_order_cents"] or 0) / 100 for r in rows], ls, color="C0", marker="o")
+        ax_c.plot(x, [(r["co2e_per_order_g"] or 0) / 1000 for r in rows], ls, color="C2", marker="s")
+    map_handles = [
+        Line2D([], [], color="0.3", ls=styles[i % len(styles)], label=name.split(".")[0])
+        for i, name in enumerate(maps)
+    ]
+    ax_t.legend(
+        handles=[Line2D([], [], color=colours[p], label=labels[p]) for p in shown] + map_handles,
+        fontsize=7,
+        loc="lower right",
+    )
+    ax_m.legend(handles=map_handles, fontsize=7, loc="upper left")
+    ax_q.legend(
+        handles=[
+            Line2D([], [], color="C0", marker="o", label="€ per served order (left)"),
+            Line2D([], [], color="C2", marker="s", label="kg CO2e per served order (right)"),
+            *map_handles,
+        ],
+        fontsize=7,
+        loc="upper right",
+    )
     ax_t.set(
         xscale="log", yscale="log", xlabel="orders in the week", ylabel="seconds", title="Where the time goes"
     )
     ax_m.set(xscale="log", xlabel="orders in the week", ylabel="peak RSS (MB)", title="Peak memory")
     ax_q.set(xscale="log", xlabel="orders in the week", ylabel="€ per served order", title="Cost of the work")
     ax_c.set(ylabel="kg CO2e per served order")
-    ax_c.legend(fontsize=7, loc="lower right")
-    for ax in axes:
+    for ax in (ax_t, ax_m, ax_q):
+        ax.xaxis.set_major_formatter(FormatStrFormatter("%g"))
+        ax.xaxis.set_minor_formatter(NullFormatter())
+        ax.set_xticks(sorted({r["orders"] for r in ok}))
         ax.grid(True, which="both", alpha=0.3)
-        ax.legend(fontsize=7, loc="upper left")
+    ax_t.yaxis.set_major_formatter(FormatStrFormatter("%g"))
     fig.suptitle(
         "Tournée week planner against size (shared 2-core machine: pessimistic timings)", fontsize=11
     )
@@ -375,6 +386,11 @@ def plot(result: dict[str, Any], path: Path) -> Path:
     fig.savefig(path, dpi=110)
     plt.close(fig)
     return path
+
+
+def _reasons(r: dict[str, Any]) -> str:
+    reasons = r.get("unassigned_reasons") or {}
+    return " (" + ", ".join(f"{n} {k.replace('_', ' ')}" for k, n in reasons.items()) + ")" if reasons else ""
 
 
 def render(result: dict[str, Any]) -> str:
@@ -409,7 +425,7 @@ def render(result: dict[str, Any]) -> str:
         "",
         "## Quality",
         "",
-        "| map | orders | served | unassigned | strategy | sub-problems | largest model (nodes × vehicles) | vehicle-days | routes | km | € per order | kg CO2e per order | mean fill % | plan cost € |",
+        "| map | orders | served | unassigned (reasons) | strategy | sub-problems | largest model (nodes × vehicles) | vehicle-days | routes | km | € per order | kg CO2e per order | mean fill % | plan cost € |",
         "|---|---:|---:|---:|---|---:|---|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for r in result["runs"]:
@@ -418,7 +434,7 @@ def render(result: dict[str, Any]) -> str:
         cpo = "—" if r["cost_per_order_cents"] is None else f"{r['cost_per_order_cents'] / 100:.2f}"
         gpo = "—" if r["co2e_per_order_g"] is None else f"{r['co2e_per_order_g'] / 1000:.3f}"
         lines.append(
-            f"| {r['map']} | {r['orders']} | {r['served']} | {r['unassigned']} | {r['strategy'].split('/')[0]} | "
+            f"| {r['map']} | {r['orders']} | {r['served']} | {r['unassigned']}{_reasons(r)} | {r['strategy'].split('/')[0]} | "
             f"{r['solves']} | {r['largest_model_nodes']} × {r['largest_model_vehicles']} | {r['vehicle_days']} | "
             f"{r['routes']} | {r['km']} | {cpo} | {gpo} | {r['fill_rate_pct']} | {r['plan_cost_cents'] / 100:,.2f} |"
         )

@@ -174,9 +174,11 @@ def test_tier_chart_is_svg() -> None:
             source="EEX",
         ),
     )
-    svg = tier_chart_svg(quote, lang="en")
+    svg = tier_chart_svg(quote.tiers, currency=quote.currency, lang="en")
     assert "<svg" in svg
     assert "Price and emissions per tier" in svg
+    assert "€12.90" in svg
+    assert "Relais" not in svg  # an unavailable tier is left out
 
 
 def test_bad_context_is_refused_naming_the_field() -> None:

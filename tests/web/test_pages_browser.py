@@ -291,6 +291,7 @@ def test_shopper_gets_quotes_and_orders(page: Any, server: b.LiveServer, app_cli
     assert " €" in text
     assert "kg CO2e" in text
     assert "dont carbone" in text
+    b.wait_for(page, lambda d: d.find_elements(By.CSS_SELECTOR, "#chart svg"))  # price and CO2e per tier
     assert page.execute_script("return document.documentElement.scrollWidth") <= 390
     b.shot(page, "shopper-tiers")
 

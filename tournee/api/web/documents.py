@@ -31,7 +31,7 @@ from matplotlib.figure import Figure
 
 from tournee.api.web import i18n
 from tournee.api.web.templating import render
-from tournee.domain import DAY_S, Horizon, InvalidInput, Plan, Quote, Route, Stop, StopKind
+from tournee.domain import DAY_S, Horizon, InvalidInput, Plan, Route, Stop, StopKind, TierQuote
 from tournee.routing.graph import RoadNetwork
 
 __all__ = [
@@ -638,28 +638,64 @@ def fill_rate_chart_svg(
     return _svg(fig)
 
 
-def tier_chart_svg(quote: Quote, *, lang: str = i18n.DEFAULT_LANG) -> str:
-    """Price and kg CO2e of each available tier of a quote, side by side (SVG)."""
+def tier_chart_svg(
+    tiers: Sequence[TierQuote], *, currency: str = "EUR", lang: str = i18n.DEFAULT_LANG
+) -> str:
+    """Price and kg CO2e of each available tier, side by side (SVG).
+
+    Parameters
+    ----------
+    tiers : sequence of TierQuote
+        A quote's tiers; those not available are left out.
+    currency : str
+        Currency of the prices.
+    lang : str
+        Language of the labels.
+
+    Returns
+    -------
+    str
+        An SVG document.
+    """
+    import textwrap
+
     t = i18n.translations(lang)
-    tiers = [q for q in quote.tiers if q.available]
-    fig = Figure(figsize=(7, 3), dpi=100)
-    ax = fig.add_subplot()
-    xs = list(range(len(tiers)))
-    ax.bar(
-        [x - 0.2 for x in xs],
-        [q.price_cents / 100 for q in tiers],
-        width=0.4,
-        color="white",
+    shown = [q for q in tiers if q.available]
+    names = ["\n".join(textwrap.wrap(q.name, 24)) or q.tier for q in shown]
+    fig = Figure(figsize=(7, 0.9 + 0.55 * max(len(shown), 1)), dpi=100)
+    left, right = fig.subplots(1, 2, sharey=True)
+    ys = list(range(len(shown)))
+    planet = min(range(len(shown)), key=lambda i: (shown[i].co2e_g, shown[i].price_cents), default=-1)
+    left.barh(ys, [q.price_cents / 100 for q in shown], color="white", edgecolor="black")
+    right.barh(
+        ys,
+        [q.co2e_g / 1000 for q in shown],
+        color=["#1f7a4d" if i == planet else "#bbbbbb" for i in ys],
         edgecolor="black",
     )
-    ax.set_ylabel(t.gettext("Price ({currency})").format(currency=quote.currency))
-    ax2 = ax.twinx()
-    ax2.bar(
-        [x + 0.2 for x in xs], [q.co2e_g / 1000 for q in tiers], width=0.4, color="#888888", edgecolor="black"
-    )
-    ax2.set_ylabel(t.gettext("kg CO2e"))
-    ax.set_xticks(xs)
-    ax.set_xticklabels([q.name for q in tiers], fontsize=8)
-    ax.set_title(t.gettext("Price and emissions per tier"))
+    for i, q in enumerate(shown):
+        left.text(
+            q.price_cents / 100,
+            i,
+            " " + i18n.format_money(q.price_cents, currency=currency, lang=lang),
+            va="center",
+            fontsize=8,
+        )
+        right.text(
+            q.co2e_g / 1000,
+            i,
+            " " + i18n.format_number(q.co2e_g / 1000, lang=lang, currency=currency, digits=2),
+            va="center",
+            fontsize=8,
+        )
+    left.set_yticks(ys)
+    left.set_yticklabels(names, fontsize=8)
+    left.invert_yaxis()
+    left.set_title(t.gettext("Price ({currency})").format(currency=currency), fontsize=9)
+    right.set_title(t.gettext("kg CO2e"), fontsize=9)
+    for ax in (left, right):
+        ax.margins(x=0.35)
+        ax.tick_params(axis="x", labelsize=7)
+    fig.suptitle(t.gettext("Price and emissions per tier"), fontsize=10)
     fig.tight_layout()
     return _svg(fig)

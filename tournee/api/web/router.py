@@ -30,7 +30,7 @@ from sqlalchemy.orm.attributes import flag_modified
 from tournee.api.db import models as m
 from tournee.api.web import documents, i18n, sheets
 from tournee.api.web.templating import render
-from tournee.domain import NotFound, StopKind, UnassignedReason
+from tournee.domain import NotFound, StopKind, TierQuote, UnassignedReason
 
 __all__ = ["FAILURE_REASONS", "JS_MESSAGES", "build_router"]
 
@@ -165,6 +165,7 @@ def endpoints(*, api: str, root: str, slug: str = "") -> dict[str, str]:
         "fill_chart": f"{web}/plans/{{plan_id}}/fill-rate.svg",
         "plan_lines": f"{web}/plans/{{plan_id}}/lines.json",
         "sheet": f"{web}/plans/{{plan_id}}/routes/{{route_id}}/courier.json",
+        "tier_chart": f"{web}/shop/{slug}/quotes/{{quote_id}}/tiers.svg" if slug else "",
         "sheet_pdf": f"{web}/plans/{{plan_id}}/routes/{{route_id}}/sheet.pdf",
         "sheet_gpx": f"{web}/plans/{{plan_id}}/routes/{{route_id}}/route.gpx",
         "stop_status": f"{web}/plans/{{plan_id}}/routes/{{route_id}}/stops/{{seq}}/status",
@@ -380,6 +381,33 @@ def build_router(*, api_prefix: str = "/v1", root: str = "") -> APIRouter:
             {"label": r.label, "lon": r.lon, "lat": r.lat, "source": source}
             for r, source in index.search(q, limit=limit)
         ]
+
+    @router.get("/web/shop/{tenant_slug}/quotes/{quote_id}/tiers.svg")
+    def shop_quote_chart(
+        request: Request,
+        tenant_slug: Annotated[str, PathParam(min_length=1, max_length=64)],
+        quote_id: Annotated[str, PathParam(min_length=1, max_length=64)],
+        session: DbSession,
+    ) -> Response:
+        """Price and kg CO2e of a checkout quote's tiers (SVG), in the shop's language."""
+        tenant = session.scalar(select(m.Tenant).where(m.Tenant.slug == tenant_slug))
+        row = session.get(m.Quote, quote_id)
+        if tenant is None or row is None or row.tenant_id != tenant.id:
+            raise NotFound(f"quote {quote_id!r} not found")
+        tiers = [
+            TierQuote(
+                tier=str(q.get("tier", "")),
+                name=str(q.get("name", "")),
+                relay=bool(q.get("relay", False)),
+                available=bool(q.get("available", False)),
+                price_cents=int(q.get("price_cents", 0)),
+                co2e_g=int(q.get("co2e_g", 0)),
+            )
+            for q in (row.result or {}).get("tiers", [])
+        ]
+        lang, _ = _lang(request, tenant_lang=tenant.language)
+        svg = documents.tier_chart_svg(tiers, currency=tenant.currency, lang=lang)
+        return Response(svg, media_type="image/svg+xml")
 
     @router.get("/web/me")
     def me(

@@ -44,7 +44,9 @@
     box.innerHTML = "";
     T.setTenant({ currency: quote.currency });
     const planet = planetTier(quote.tiers);
-    for (const q of quote.tiers) {
+    // Tiers that can be chosen first, the others after with their reason.
+    const ordered = quote.tiers.filter((q) => q.available).concat(quote.tiers.filter((q) => !q.available));
+    for (const q of ordered) {
       const isPlanet = planet && q.tier === planet.tier;
       const card = el("button", {
         type: "button", class: "tier" + (isPlanet ? " planet" : ""), "data-tier": q.tier,
@@ -64,6 +66,20 @@
       ? T.fmt(t("Prices valid until {time}"), { time: new Date(quote.expires_at).toLocaleTimeString(T.cfg.intl, { hour: "2-digit", minute: "2-digit" }) })
       : "";
     document.getElementById("offer").classList.remove("hidden");
+    loadChart(quote);
+  }
+
+  async function loadChart(quote) {
+    const box = document.getElementById("chart");
+    box.classList.add("hidden");
+    if (!ep.tier_chart || quote.tiers.filter((q) => q.available).length < 2) return;
+    try {
+      const svg = await T.api("GET", ep.tier_chart.replace("{quote_id}", encodeURIComponent(quote.id)), { auth: false, headers: { Accept: "image/svg+xml" } });
+      box.innerHTML = svg.slice(svg.indexOf("<svg"));
+      box.classList.remove("hidden");
+    } catch (err) {
+      box.classList.add("hidden");
+    }
   }
 
   function choose(q) {

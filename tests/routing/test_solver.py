@@ -336,7 +336,15 @@ def test_bad_input_raises_invalid_input_naming_the_field(changes: dict[str, obje
 
 @pytest.mark.parametrize(
     "changes",
-    [{"time_limit_s": 0}, {"first_solution": "NOPE"}, {"metaheuristic": "ANNEALING"}, {"solution_limit": 0}],
+    [
+        {"time_limit_s": 0},
+        {"first_solution": "NOPE"},
+        {"metaheuristic": "ANNEALING"},
+        {"solution_limit": 0},
+        {"extra_first_solutions": ("SAVINGS", "NOPE")},
+        {"portfolio_share": 1.0},
+        {"search_overrides": "no_such_field: true"},
+    ],
 )
 def test_bad_solve_params_raise_invalid_input(changes: dict[str, object]) -> None:
     with pytest.raises(InvalidInput, match=next(iter(changes))):
@@ -512,8 +520,12 @@ def test_progress_reports_an_improving_objective_and_ends_with_the_result(vrptw:
         SolveParams(time_limit_s=0.3, first_solution="SAVINGS", extra_first_solutions=()),
         SolveParams(time_limit_s=0.3, operators={"cross_exchange": True, "lin_kernighan": False}),
         SolveParams(time_limit_s=0.3, guided_local_search_lambda=0.2),
+        SolveParams(
+            time_limit_s=0.3,
+            search_overrides="guided_local_search_reset_penalties_on_new_best_solution: true",
+        ),
     ],
-    ids=["ils", "savings-alone", "operators", "gls-lambda"],
+    ids=["ils", "savings-alone", "operators", "gls-lambda", "overrides"],
 )
 def test_every_search_setting_returns_a_feasible_plan(vrptw: MatrixProblem, params: SolveParams) -> None:
     sol = solve_matrix_problem(vrptw, params=params)

@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
+from google.protobuf import text_format  # type: ignore[import-untyped]
 from numpy.typing import NDArray
 from ortools.constraint_solver import pywrapcp, routing_enums_pb2
 from ortools.util import optional_boolean_pb2
@@ -72,7 +73,8 @@ class SolveParams:
     use_iterated_local_search : bool
         Wrap the local search in OR-Tools' iterated local search (ruin and recreate).
     guided_local_search_lambda : float or None
-        Override of the GLS penalty coefficient (OR-Tools default 0.1).
+        GLS penalty coefficient (``None`` = OR-Tools' 0.1).  3.0 escaped the local optima
+        that 0.1 stays in on Solomon R2 (mean cost ratio vs PyVRP 1.023 → 1.020 at 10 s).
     progress_interval_s : float
         Minimum seconds between two progress reports (improvements are still tracked).
     extra_first_solutions : tuple of str
@@ -91,6 +93,9 @@ class SolveParams:
     ils_automatic_temperatures : bool
         Iterated local search only: let OR-Tools scale the simulated-annealing acceptance
         temperatures to the costs (the fixed defaults assume costs of a few units).
+    search_overrides : str
+        Any other OR-Tools ``RoutingSearchParameters`` fields, in protobuf text format
+        (``"guided_local_search_reset_penalties_on_new_best_solution: true"``), merged last.
     operators : mapping of str to bool, optional
         Switch OR-Tools local-search operators on or off by name (``"or_opt"``,
         ``"cross_exchange"`` …, the ``use_*`` fields of ``LocalSearchNeighborhoodOperators``
@@ -104,7 +109,7 @@ class SolveParams:
     log_search: bool = False
     solution_limit: int | None = None
     use_iterated_local_search: bool = False
-    guided_local_search_lambda: float | None = None
+    guided_local_search_lambda: float | None = 3.0
     progress_interval_s: float = 0.5
     operators: Mapping[str, bool] | None = None
     extra_first_solutions: tuple[str, ...] = ("SAVINGS", "LOCAL_CHEAPEST_INSERTION")
@@ -112,6 +117,7 @@ class SolveParams:
     portfolio_max_stops: int = 300
     ils_removed_visits: int = 10
     ils_automatic_temperatures: bool = True
+    search_overrides: str = ""
 
     def __post_init__(self) -> None:
         if not self.time_limit_s > 0:
@@ -158,6 +164,14 @@ class SolveParams:
                     f"solve params: operators has no operator {name!r} (known: {sorted(o[4:] for o in _OPERATORS)})",
                     pointer=f"/operators/{name}",
                 )
+        if self.search_overrides:
+            try:
+                text_format.Merge(self.search_overrides, pywrapcp.DefaultRoutingSearchParameters())
+            except text_format.ParseError as exc:
+                raise InvalidInput(
+                    f"solve params: search_overrides is not RoutingSearchParameters text: {exc}",
+                    pointer="/search_overrides",
+                ) from exc
         if self.progress_interval_s < 0:
             raise InvalidInput(
                 f"solve params: progress_interval_s must be >= 0, got {self.progress_interval_s!r}",
@@ -683,6 +697,8 @@ def _search_parameters(params: SolveParams) -> Any:
             f"use_{name}",
             optional_boolean_pb2.BOOL_TRUE if on else optional_boolean_pb2.BOOL_FALSE,
         )
+    if params.search_overrides:
+        text_format.Merge(params.search_overrides, search)
     return search
 
 

@@ -270,3 +270,14 @@ def test_window_start_is_the_earliest_start_in_any_window(
     for a, g in zip(arrivals, got.tolist(), strict=True):
         starts = [max(a, w.start_s) for w in wins if a <= w.end_s]
         assert g == (min(starts) if starts else (a if not wins else math.inf))
+
+
+def test_a_locked_round_takes_no_new_order(week_plan: Plan, fleet: tuple[Vehicle, ...]) -> None:
+    from dataclasses import replace
+
+    locked = replace(week_plan, routes=tuple(replace(r, locked=r.id == "r-thu") for r in week_plan.routes))
+    ctx = QuoteContext.build(locked, vehicles=fleet, travel=TRAVEL, depots={"depot": DEPOT})
+    by_route = {c.route_id: c for c in ctx.candidates(new_order()) if c.route_id}
+    assert not by_route["r-thu"].feasible
+    assert by_route["r-thu"].reason is UnassignedReason.LOCKED_OUT
+    assert by_route["r-mon"].feasible

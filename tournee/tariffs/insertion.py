@@ -635,7 +635,9 @@ class QuoteContext:
             vehicle = self.vehicles[route.vehicle_id]
             if not ok:
                 lo = int(a.r_start[r_idx])
-                if not skills <= vehicle.type.skills:
+                if route.locked:
+                    reason, detail = UnassignedReason.LOCKED_OUT, "the round is locked (already dispatched)"
+                elif not skills <= vehicle.type.skills:
                     reason, detail = UnassignedReason.SKILL, f"needs {sorted(skills - vehicle.type.skills)}"
                 elif not cap_any[r_idx]:
                     reason, detail = UnassignedReason.CAPACITY, "no room left on the round"
@@ -898,7 +900,9 @@ def _build_arrays(
         cols["nxt_wslack"].append((we - s_arr)[nxt_local])
         cols["nxt_wte"].append(wte[nxt_local])
         cols["valid"].append(np.arange(n) < n - 1)
-        cols["room"].append(cap - loads)
+        # a locked (dispatched) round takes nothing more: no room anywhere
+        free = cap if not r.locked else np.full(3, -1.0)
+        cols["room"].append(free - loads if not r.locked else np.full((n, 3), -1.0))
         cols["cap"].append(np.tile(cap, (n, 1)))
         cols["cpk"].append(np.full(n, vt.cost_cents_per_km / 1000))
         cols["cph"].append(np.full(n, vt.cost_cents_per_hour / 3600))
@@ -930,7 +934,7 @@ def _build_arrays(
             for a in range(m):
                 if a + 1 < m:
                     chain[a, a + 1 :] = np.minimum.accumulate(h[a + 1 : m]) - wp[a + 1]
-                room[a, a:] = cap - np.maximum.accumulate(loads[a:m], axis=0)
+                room[a, a:] = free - np.maximum.accumulate(loads[a:m], axis=0) if not r.locked else -1.0
             pairs["i"].append(ii + off)
             pairs["j"].append(jj + off)
             pairs["wait"].append(wp[jj + 1] - wp[ii + 1])

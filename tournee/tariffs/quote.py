@@ -143,6 +143,7 @@ _REASON_TEXT = {
     UnassignedReason.TIME_WINDOW: "its time windows cannot be met on any vehicle-day of the tier",
     UnassignedReason.SKILL: "no vehicle working in the tier has the skills it needs",
     UnassignedReason.UNREACHABLE: "no road joins its pickup or delivery to the rounds of the tier",
+    UnassignedReason.LOCKED_OUT: "the rounds of the tier are locked (already dispatched)",
 }
 
 
@@ -168,7 +169,12 @@ def _why_not(spec: TierSpec, on_days: Sequence[Candidate]) -> tuple[UnassignedRe
             UnassignedReason.NO_VEHICLE_DAY,
             "no round runs on the tier's days and this tier does not open one",
         )
-    for r in (UnassignedReason.SKILL, UnassignedReason.CAPACITY, UnassignedReason.UNREACHABLE):
+    for r in (
+        UnassignedReason.LOCKED_OUT,
+        UnassignedReason.SKILL,
+        UnassignedReason.CAPACITY,
+        UnassignedReason.UNREACHABLE,
+    ):
         if reasons and all(x is r for x in reasons):
             return r, _REASON_TEXT[r]
     if UnassignedReason.CAPACITY in reasons and UnassignedReason.TIME_WINDOW not in reasons:

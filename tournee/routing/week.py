@@ -117,6 +117,9 @@ class WeekParams:
         Emission factors (the packaged table when None).
     repair : bool
         In ``by_day``, re-offer orders a day could not take to the other days of their window.
+    joint_warm_start : float
+        In ``joint``, the share of the time spent on a days-first plan that the week-wide
+        search then starts from (0 disables it).
     consolidate : bool
         In ``by_day``, improve across days: empty the lightest vehicle-days into other days
         of their orders' windows when that lowers money + carbon.
@@ -135,6 +138,7 @@ class WeekParams:
     factors: FactorTable | None = None
     repair: bool = True
     consolidate: bool = True
+    joint_warm_start: float = 0.3
     zone_max_legs: int = 120
 
     def __post_init__(self) -> None:
@@ -149,6 +153,11 @@ class WeekParams:
                 raise InvalidInput(
                     f"week params: {name} must be an integer >= 0, got {value!r}", pointer=f"/{name}"
                 )
+        if not 0 <= self.joint_warm_start < 1:
+            raise InvalidInput(
+                f"week params: joint_warm_start must be in [0, 1), got {self.joint_warm_start!r}",
+                pointer="/joint_warm_start",
+            )
 
 
 @dataclass(frozen=True, slots=True, kw_only=True, eq=False)
@@ -793,7 +802,17 @@ def _solve_phase(
         return [], []
     vdays = [vd for vd in ctx.vdays if vd.vehicle.profile is profile and vd.key not in ctx.locked_keys]
     if strategy == "joint":
-        return _solve(ctx, legs, vdays, budget_s, phase, initial=None)
+        # OR-Tools' first solution over a whole week drops many orders and the search takes
+        # long to win them back; days first gets a good plan fast, so start the week-wide
+        # search from it (the one model can then still move orders between days)
+        t0 = time.perf_counter()
+        warm: list[_Visit] = []
+        if ctx.params.joint_warm_start > 0:
+            share = budget_s * ctx.params.joint_warm_start
+            warm, _ = _solve_by_day(ctx, legs, vdays, share, f"{phase} warm start")
+        initial = {v.vday.key: [(leg.id, is_p) for leg, is_p in v.nodes] for v in warm}
+        left = max(0.5, budget_s - (time.perf_counter() - t0))
+        return _solve(ctx, legs, vdays, left, phase, initial=initial or None)
     return _solve_by_day(ctx, legs, vdays, budget_s, phase)
 
 

@@ -163,3 +163,14 @@ def test_quote_against_a_plan_of_the_week(
     r = client.post(f"/v1/public/{tenant.slug}/quotes", json=_draft(basics))
     assert r.status_code == 201, r.text
     assert any(t["available"] for t in r.json()["tiers"])
+
+
+def test_a_canadian_tenant_is_quoted_in_cad_with_a_cad_carbon_price(client: TestClient) -> None:
+    from tests.api.http.conftest import make_tenant, seed_basics
+
+    qc = make_tenant(client, currency="CAD", time_zone="America/Toronto")
+    ids = seed_basics(client, qc)
+    quote = client.post(f"/v1/public/{qc.slug}/quotes", json=_draft(ids))
+    assert quote.status_code == 201, quote.text
+    assert quote.json()["currency"] == "CAD"
+    assert quote.json()["carbon_price"]["currency"] == "CAD"

@@ -42,16 +42,18 @@ class JobRunner:
         self, make_session: sessionmaker[Session], *, workers: int = 1, min_interval_s: float = 0.25
     ) -> None:
         self._make_session = make_session
-        self._pool = ThreadPoolExecutor(max_workers=max(1, workers), thread_name_prefix="tournee-plan")
+        self._workers = max(1, workers)
+        self._pool: ThreadPoolExecutor | None = None
         self._futures: dict[str, Future[None]] = {}
         self._lock = threading.Lock()
         self._min_interval_s = min_interval_s
 
     def submit(self, job_id: str, work: Callable[[Report], str]) -> None:
         """Queue ``work`` for the job row ``job_id`` (already committed, status ``queued``)."""
-        future = self._pool.submit(self._run, job_id, work)
         with self._lock:
-            self._futures[job_id] = future
+            if self._pool is None:  # first job, or the app was restarted (lifespan) after a shutdown
+                self._pool = ThreadPoolExecutor(max_workers=self._workers, thread_name_prefix="tournee-plan")
+            self._futures[job_id] = self._pool.submit(self._run, job_id, work)
 
     def wait(self, job_id: str, timeout_s: float | None = None) -> None:
         """Block until the job has finished (tests and the CLI)."""
@@ -61,8 +63,11 @@ class JobRunner:
             future.result(timeout=timeout_s)
 
     def shutdown(self) -> None:
-        """Stop accepting jobs and wait for the running ones."""
-        self._pool.shutdown(wait=True, cancel_futures=True)
+        """Wait for the running jobs; queued ones are cancelled (a later job starts a new pool)."""
+        with self._lock:
+            pool, self._pool = self._pool, None
+        if pool is not None:
+            pool.shutdown(wait=True, cancel_futures=True)
 
     def _update(self, job_id: str, **fields: object) -> None:
         with self._make_session() as session:

@@ -7,6 +7,9 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import APIRouter, FastAPI
+from sqlalchemy import update
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import Session, sessionmaker
 
 from tournee import __version__
 from tournee.api.app.addresses import AddressIndex
@@ -33,6 +36,7 @@ from tournee.api.app.routers import (
     vroom,
 )
 from tournee.api.db import make_engine, make_sessionmaker, upgrade
+from tournee.api.db import models as m
 from tournee.api.services.maps import default_map_path
 from tournee.api.settings import Settings
 from tournee.api.web.router import build_router
@@ -66,6 +70,22 @@ def _api_router() -> APIRouter:
     return api
 
 
+def _fail_interrupted_jobs(make_session: sessionmaker[Session]) -> None:
+    """Jobs queued or running when the server stopped will never finish: say so."""
+    try:
+        with make_session() as session:
+            session.execute(
+                update(m.PlanJob)
+                .where(m.PlanJob.status.in_(("queued", "running")))
+                .values(
+                    status="failed", phase="failed", error="interrupted: the server restarted; start it again"
+                )
+            )
+            session.commit()
+    except SQLAlchemyError:  # a database not migrated yet (migrate_on_startup off)
+        log.warning("could not check for interrupted plan jobs", exc_info=True)
+
+
 def create_app(settings: Settings | None = None) -> FastAPI:
     """Build the API for ``settings`` (default: from the ``TOURNEE_*`` environment).
 
@@ -76,6 +96,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     engine = make_engine(settings.effective_database_url)
     if settings.migrate_on_startup:
         upgrade(engine)
+    make_session = make_sessionmaker(engine)
+    _fail_interrupted_jobs(make_session)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -91,7 +113,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.settings = settings
     app.state.engine = engine
-    app.state.sessionmaker = make_sessionmaker(engine)
+    app.state.sessionmaker = make_session
     app.state.jobs = JobRunner(app.state.sessionmaker, workers=settings.plan_workers)
     app.state.networks = NetworkCache(settings)
     app.state.quotes = QuoteService(app.state.networks, travel=settings.quote_travel)

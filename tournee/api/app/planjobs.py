@@ -20,7 +20,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from tournee.api.app.jobs import Progress, Report
-from tournee.api.app.policies import tenant_policy
+from tournee.api.app.policies import tenant_carbon_price, tenant_policy
 from tournee.api.app.scenario import load_scenario
 from tournee.api.db import models as m
 from tournee.api.services.maps import default_map_path, load_map
@@ -30,7 +30,6 @@ from tournee.api.settings import Settings
 from tournee.domain import Horizon, InvalidInput, LegKind, Plan, Profile, Route
 from tournee.routing.graph import RoadNetwork
 from tournee.routing.solver import SolveProgress
-from tournee.tariffs.policy import load_carbon_prices
 
 __all__ = ["NetworkCache", "plan_job_work", "store_plan"]
 
@@ -152,7 +151,9 @@ def plan_job_work(
             )
             policy, _ = tenant_policy(session, tenant_id)
             currency = tenant.currency
-        price = load_carbon_prices().get(policy.carbon_price_id)
+        if policy.currency != currency:
+            policy = dataclasses.replace(policy, currency=currency)
+        price = tenant_carbon_price(policy)
         carbon = CarbonPriceRef(cents_per_t=price.cents_per_t, name=price.name, source=price.source)
         report(Progress(phase="loading map"))
         nets = networks.get()

@@ -12,10 +12,10 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from tournee.api.db import models as m
-from tournee.domain import InvalidInput
-from tournee.tariffs.policy import TariffPolicy, parse_policy
+from tournee.domain import CarbonPrice, InvalidInput
+from tournee.tariffs.policy import TariffPolicy, load_carbon_prices, parse_policy
 
-__all__ = ["default_policy_text", "parse_policy_text", "tenant_policy"]
+__all__ = ["default_policy_text", "parse_policy_text", "tenant_carbon_price", "tenant_policy"]
 
 _cache: dict[tuple[str, str], TariffPolicy] = {}
 _lock = threading.Lock()
@@ -64,3 +64,20 @@ def tenant_policy(session: Session, tenant_id: str) -> tuple[TariffPolicy, m.Tar
             _cache.clear()
         _cache[key] = policy
     return policy, row
+
+
+def tenant_carbon_price(policy: TariffPolicy) -> CarbonPrice:
+    """The policy's carbon price reference, or — when it is in another currency than the
+    tenant's (the shipped policy names the EU ETS; a Québec tenant pays in CAD) — the newest
+    reference in the tenant's currency (Québec's SPEDE auction for CAD)."""
+    prices = load_carbon_prices()
+    chosen = prices.get(policy.carbon_price_id)
+    if chosen.currency == policy.currency:
+        return chosen
+    same = [p for p in prices.prices.values() if p.currency == policy.currency]
+    if not same:
+        raise InvalidInput(
+            f"carbon price: no reference in {policy.currency}; set one in the tariff policy",
+            pointer="/carbon_price",
+        )
+    return max(same, key=lambda p: p.as_of)

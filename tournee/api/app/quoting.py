@@ -21,7 +21,7 @@ from tournee.api.app import schemas as s
 from tournee.api.app.crud import resolve_reference
 from tournee.api.app.ordering import tenant_today
 from tournee.api.app.planjobs import NetworkCache
-from tournee.api.app.policies import tenant_policy
+from tournee.api.app.policies import tenant_carbon_price, tenant_policy
 from tournee.api.app.scenario import load_scenario, merchant_site_id
 from tournee.api.db import models as m
 from tournee.api.services.plan_io import plan_from_json
@@ -33,7 +33,6 @@ from tournee.tariffs import (
     StraightLineTravel,
     TariffPolicy,
     TravelLookup,
-    load_carbon_prices,
     quote_order_detailed,
 )
 from tournee.tariffs.policy import RelayPoint
@@ -128,9 +127,7 @@ class QuoteService:
             )
         if policy.currency != tenant.currency:
             policy = dataclasses.replace(policy, currency=tenant.currency)
-        carbon = load_carbon_prices().get(policy.carbon_price_id)
-        if carbon.currency != policy.currency:  # a CAD tenant on an EUR reference: quote in its own currency
-            carbon = dataclasses.replace(carbon, currency=policy.currency)
+        carbon = tenant_carbon_price(policy)
         context = build_context(plan, scenario, travel=self._lookup())
         return _Prepared(
             key=key,

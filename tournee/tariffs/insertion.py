@@ -195,6 +195,19 @@ def _window_start(a: FloatArray, windows: Sequence[TimeWindow]) -> FloatArray:
     return np.maximum(a, starts[np.searchsorted(ends, a, side="left")])
 
 
+def _stacked_site_index(arrays: _Arrays, site_lists: Mapping[Profile, Sequence[Site]]) -> IntArray:
+    """Each stop's site row once the profiles' site lists are stacked in ``_PROFILES`` order."""
+    offsets = np.cumsum([0, *(len(site_lists[p]) for p in _PROFILES)])[:-1]
+    return (offsets[arrays.stop_profile] + _site_of_stop(arrays)).astype(np.int64)
+
+
+def _site_of_stop(arrays: _Arrays) -> IntArray:
+    out = np.zeros(len(arrays.stop_profile), dtype=np.int64)
+    for code, rows in enumerate(arrays.prof_rows):
+        out[rows] = arrays.prof_sites[code]
+    return out
+
+
 def _segment_argmin(values: FloatArray, starts: IntArray, segment_of: IntArray) -> IntArray:
     """Index of the first minimum of each contiguous segment (its start when all are inf)."""
     m = np.fmin.reduceat(values, starts)
@@ -222,6 +235,7 @@ class _Arrays:
 
     # per stop
     stop_route: IntArray
+    stop_profile: IntArray  # index into _PROFILES
     prof_rows: tuple[IntArray, ...]  # per profile code: the stops of that profile …
     prof_sites: tuple[IntArray, ...]  # … and their site index in the profile's site list
     arr: FloatArray
@@ -279,6 +293,7 @@ class QuoteContext:
     routes: tuple[Route, ...]
     rates: Mapping[str, EmissionRate]  # by vehicle type id
     arrays: _Arrays
+    stop_gsite: IntArray  # per stop: its site's row in the profiles' site lists stacked in order
     # unused vehicle-days that may be opened: (vehicle, day, depot site index in its profile)
     open_days: tuple[tuple[Vehicle, int, int], ...]
 
@@ -396,6 +411,7 @@ class QuoteContext:
             routes=routes,
             rates=rates,
             arrays=arrays,
+            stop_gsite=_stacked_site_index(arrays, site_lists),
             open_days=tuple(open_days),
         )
 
@@ -447,12 +463,14 @@ class QuoteContext:
         n_stops = len(a.arr)
         k = len(drops)
         new_sites = [order.pickup, *(d for d, _ in drops)]
-        # travel between the plan's sites and the new sites, per profile
-        # rows: to_p to_d from_p from_d tto_p tto_d tfrom_p tfrom_d pd_dist pd_dur, one block per drop
-        tr = np.full((k, 10, n_stops), _INF)
+        # travel between the plan's sites and the new sites: per profile one call per direction,
+        # stacked over the profiles' site lists, then one gather per quantity for every stop
         per_profile: list[dict[int, tuple[FloatArray, FloatArray, FloatArray, FloatArray, float, float]]] = [
             {} for _ in drops
         ]
+        parts: list[list[FloatArray]] = [[], [], [], []]  # to, from, time to, time from: (1+k, sites)
+        pair_d = np.full((len(_PROFILES), k), _INF)
+        pair_t = np.full((len(_PROFILES), k), _INF)
         for code, profile in enumerate(_PROFILES):
             sites = self.sites[profile]
             if not sites:
@@ -461,25 +479,36 @@ class QuoteContext:
             td, tt = self.travel.legs(profile, sites, new_sites)
             dd, dt_ = self.travel.legs(profile, [order.pickup], new_sites[1:])
             fdf, ftf, tdf, ttf = _as_float(fd), _as_float(ft), _as_float(td), _as_float(tt)
-            ddf, dtf = _as_float(dd), _as_float(dt_)
-            rows, s = a.prof_rows[code], a.prof_sites[code]
+            pair_d[code], pair_t[code] = _as_float(dd)[0], _as_float(dt_)[0]
+            parts[0].append(tdf.T)
+            parts[1].append(fdf)
+            parts[2].append(ttf.T)
+            parts[3].append(ftf)
             for d in range(k):
                 sel = [0, d + 1]
-                pdd, pdt = float(ddf[0, d]), float(dtf[0, d])
-                per_profile[d][code] = (fdf[sel], ftf[sel], tdf[:, sel], ttf[:, sel], pdd, pdt)
-                if len(rows):
-                    block = tr[d]
-                    block[0, rows], block[1, rows] = tdf[s, 0], tdf[s, d + 1]
-                    block[4, rows], block[5, rows] = ttf[s, 0], ttf[s, d + 1]
-                    block[2, rows], block[3, rows] = fdf[0, s], fdf[d + 1, s]
-                    block[6, rows], block[7, rows] = ftf[0, s], ftf[d + 1, s]
-                    block[8, rows] = pdd
-                    block[9, rows] = pdt
+                per_profile[d][code] = (
+                    fdf[sel],
+                    ftf[sel],
+                    tdf[:, sel],
+                    ttf[:, sel],
+                    float(pair_d[code, d]),
+                    float(pair_t[code, d]),
+                )
+        if n_stops:
+            to_all, from_all, tto_all, tfrom_all = (
+                np.concatenate(x, axis=1)[:, self.stop_gsite] for x in parts
+            )
+            pd_all, pt_all = pair_d[a.stop_profile], pair_t[a.stop_profile]  # (stops, k)
         result: list[list[Candidate]] = []
         for d, (drop, wins) in enumerate(drops):
             out: list[Candidate] = []
             if n_stops:
-                out.extend(self._route_candidates(order, drop, q, tuple(wins), tr[d], prune=prune))
+                tr = (
+                    to_all[0], to_all[d + 1], from_all[0], from_all[d + 1],
+                    tto_all[0], tto_all[d + 1], tfrom_all[0], tfrom_all[d + 1],
+                    pd_all[:, d], pt_all[:, d],
+                )  # fmt: skip
+                out.extend(self._route_candidates(order, drop, q, tuple(wins), tr, prune=prune))
             out.extend(self._open_day_candidates(order, q, tuple(wins), per_profile[d]))
             result.append(out)
         return result
@@ -490,7 +519,7 @@ class QuoteContext:
         drop: Site,
         q: FloatArray,
         wins: Sequence[TimeWindow],
-        tr: FloatArray,
+        tr: Sequence[FloatArray],
         *,
         prune: bool,
     ) -> list[Candidate]:
@@ -964,6 +993,7 @@ def _build_arrays(
     starts = np.array(r_start, dtype=np.int64)
     return _Arrays(
         stop_route=cat(cols["stop_route"], dtype=np.int64),
+        stop_profile=profile,
         prof_rows=rows,
         prof_sites=tuple(site[r] for r in rows),
         arr=cat(cols["arr"]),

@@ -208,11 +208,19 @@ def _site_of_stop(arrays: _Arrays) -> IntArray:
     return out
 
 
+def _heads(groups: IntArray) -> tuple[IntArray, IntArray]:
+    """For a non-decreasing array: its distinct values and where each first appears."""
+    if not len(groups):
+        return groups, np.zeros(0, dtype=np.int64)
+    first = np.flatnonzero(np.concatenate(([True], groups[1:] != groups[:-1])))
+    return groups[first], first
+
+
 def _segment_argmin(values: FloatArray, starts: IntArray, segment_of: IntArray) -> IntArray:
     """Index of the first minimum of each contiguous segment (its start when all are inf)."""
     m = np.fmin.reduceat(values, starts)
     hits = np.flatnonzero(values == m[segment_of])
-    seg, first = np.unique(segment_of[hits], return_index=True)
+    seg, first = _heads(segment_of[hits])
     out = starts.copy()
     out[seg] = hits[first]
     return out
@@ -619,7 +627,7 @@ class QuoteContext:
         n_r = len(self.routes)
         at_s = np.full(n_r, -1, dtype=np.int64)
         hits = np.flatnonzero(np.isfinite(cost_s) & (cost_s == best_s[a.stop_route]))
-        r_s, first_s = np.unique(a.stop_route[hits], return_index=True)
+        r_s, first_s = _heads(a.stop_route[hits])
         at_s[r_s] = hits[first_s]
         at_p = np.full(n_r, -1, dtype=np.int64)
         hits = np.flatnonzero(np.isfinite(cost) & (cost == best_p[pair_route]))

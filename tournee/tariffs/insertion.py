@@ -5,8 +5,10 @@ place to insert the order's pickup and delivery into the route (capacity in g, m
 parcels; customer and pickup windows; the shift end or the next trip's start), and, for
 vehicle-days the plan does not use, the cost of opening one (fixed cost + the
 depot → pickup → delivery → depot trip).  No re-solve: the plan is read once into flat
-arrays (:meth:`QuoteContext.build`) so that a quote is a few vectorised passes over all
-insertion positions.
+arrays (:meth:`QuoteContext.build`) so that a quote is a few vectorised passes over the
+insertion positions; pairs of positions whose exact lower bound cannot beat a known
+insertion are skipped (``prune=False`` evaluates them all, same answer).  Locked
+(dispatched) rounds take nothing.
 
 Emissions follow the planner's ISO 14083 / GLEC rule: the route's emissions after the
 insertion (distance × the vehicle's CO2e per km) are shared in proportion to quantity ×

@@ -325,8 +325,8 @@ def plot(result: dict[str, Any], path: Path) -> Path:
 
     ok = [r for r in result["runs"] if "error" not in r]
     maps = sorted({r["map"] for r in ok})
-    fig, axes = plt.subplots(1, 3, figsize=(15, 4.8))
-    ax_t, ax_m, ax_q = axes
+    fig, axes = plt.subplots(1, 4, figsize=(19, 4.8))
+    ax_t, ax_m, ax_q, ax_s = axes
     ax_c = ax_q.twinx()
     styles = ["-", "--", ":", "-."]
     shown = ("total_s", "snap_matrix_s", "model_build_s", "search_s", "planner_other_s")
@@ -347,6 +347,7 @@ def plot(result: dict[str, Any], path: Path) -> Path:
         ax_m.plot(x, [r["peak_rss_mb"] for r in rows], ls, color="C0", marker="o")
         ax_q.plot(x, [(r["cost_per_order_cents"] or 0) / 100 for r in rows], ls, color="C0", marker="o")
         ax_c.plot(x, [(r["co2e_per_order_g"] or 0) / 1000 for r in rows], ls, color="C2", marker="s")
+        ax_s.plot(x, [100 * r["served"] / r["orders"] for r in rows], ls, color="C1", marker="o")
     map_handles = [
         Line2D([], [], color="0.3", ls=styles[i % len(styles)], label=name.split(".")[0])
         for i, name in enumerate(maps)
@@ -357,6 +358,7 @@ def plot(result: dict[str, Any], path: Path) -> Path:
         loc="lower right",
     )
     ax_m.legend(handles=map_handles, fontsize=7, loc="upper left")
+    ax_s.legend(handles=map_handles, fontsize=7, loc="lower left")
     ax_q.legend(
         handles=[
             Line2D([], [], color="C0", marker="o", label="€ per served order (left)"),
@@ -372,7 +374,14 @@ def plot(result: dict[str, Any], path: Path) -> Path:
     ax_m.set(xscale="log", xlabel="orders in the week", ylabel="peak RSS (MB)", title="Peak memory")
     ax_q.set(xscale="log", xlabel="orders in the week", ylabel="€ per served order", title="Cost of the work")
     ax_c.set(ylabel="kg CO2e per served order")
-    for ax in (ax_t, ax_m, ax_q):
+    ax_s.set(
+        xscale="log",
+        xlabel="orders in the week",
+        ylabel="% of orders served",
+        title="Orders served",
+        ylim=(0, 102),
+    )
+    for ax in (ax_t, ax_m, ax_q, ax_s):
         ax.xaxis.set_major_formatter(FormatStrFormatter("%g"))
         ax.xaxis.set_minor_formatter(NullFormatter())
         ax.set_xticks(sorted({r["orders"] for r in ok}))
@@ -446,5 +455,8 @@ def render(result: dict[str, Any]) -> str:
         f"Whole run: {result['wall_s']} s.",
     ]
     if result.get("plot"):
-        lines += ["", f"![time, memory and cost per order against orders]({Path(result['plot']).name})"]
+        lines += [
+            "",
+            f"![time, memory, cost per order and orders served against orders]({Path(result['plot']).name})",
+        ]
     return "\n".join(lines)

@@ -239,9 +239,7 @@ def test_courier_marks_stops_on_a_phone(page: Any, server: b.LiveServer, app_cli
 
     stops = page.find_elements(By.CSS_SELECTOR, "#stops .stop")
     stops[1].find_element(By.CSS_SELECTOR, ".mark-delivered").click()
-    b.wait_for(
-        page, lambda d: "done" in d.find_elements(By.CSS_SELECTOR, "#stops .stop")[1].get_attribute("class")
-    )
+    b.wait_for(page, lambda d: "done" in _stop_class(d, 1))
     page.find_elements(By.CSS_SELECTOR, "#stops .stop")[2].find_element(
         By.CSS_SELECTOR, ".mark-failed"
     ).click()
@@ -249,9 +247,7 @@ def test_courier_marks_stops_on_a_phone(page: Any, server: b.LiveServer, app_cli
     Select(page.find_element(By.ID, "fail-reason")).select_by_value("absent")
     page.find_element(By.ID, "fail-note").send_keys("sonné deux fois")
     page.find_element(By.ID, "fail-ok").click()
-    b.wait_for(
-        page, lambda d: "failed" in d.find_elements(By.CSS_SELECTOR, "#stops .stop")[2].get_attribute("class")
-    )
+    b.wait_for(page, lambda d: "failed" in _stop_class(d, 2))
     assert "2 arrêts faits sur 3" in page.find_element(By.ID, "progress").text
     b.shot(page, "courier-marked")
     statuses = {o["id"]: o["status"] for o in app_client.get("/v1/orders", headers=s.staff).json()}

@@ -428,9 +428,9 @@ def plot(result: dict[str, Any], path: Path) -> Path:
     labels = [_short(r["approach"]) for r in settings[0]["rows"]]
     fig, axes = plt.subplots(1, 2, figsize=(13, 4.8))
     width = 0.8 / max(1, len(settings))
-    for ax, key, title in (
-        (axes[0], "co2e_per_order_kg", "kg CO2e (WTW) per served order"),
-        (axes[1], "cost_per_order_eur", "operating € per served order"),
+    for ax, key, title, log in (
+        (axes[0], "co2e_per_order_kg", "kg CO2e (WTW) per served order (log scale)", True),
+        (axes[1], "cost_per_order_eur", "operating € per served order", False),
     ):
         for i, s in enumerate(settings):
             values = [r[key] or 0 for r in s["rows"]]
@@ -439,9 +439,10 @@ def plot(result: dict[str, Any], path: Path) -> Path:
             ax.bar_label(bars, fmt="%.2f", fontsize=7)
         ax.set_xticks(range(len(labels)), labels, rotation=25, ha="right", fontsize=8)
         ax.set_title(title)
-        ax.set_yscale("log")
-        ax.yaxis.set_major_formatter(FormatStrFormatter("%g"))
-        ax.yaxis.set_minor_formatter(NullFormatter())
+        if log:
+            ax.set_yscale("log")
+            ax.yaxis.set_major_formatter(FormatStrFormatter("%g"))
+            ax.yaxis.set_minor_formatter(NullFormatter())
         ax.grid(True, axis="y", alpha=0.3)
         ax.legend(fontsize=8)
     fig.suptitle(

@@ -852,15 +852,25 @@ def _solve(
         if ctx.progress is not None:
             ctx.progress(replace(p, elapsed_s=t_phase - ctx.t0 + p.elapsed_s, phase=phase))
 
-    try:
-        sol: MatrixSolution = solve_matrix_problem(
-            problem, params=replace(ctx.params.solve, time_limit_s=max(0.2, budget_s)), progress=report
-        )
-    except Infeasible as exc:  # no first solution within the time limit: nothing placed here
-        log.warning("%s: %s", phase, exc)
+    sol: MatrixSolution | None = None
+    # the configured first-solution heuristic, then a cheap fallback if it fails or times out
+    for first in dict.fromkeys((ctx.params.solve.first_solution, "PATH_CHEAPEST_ARC")):
+        left = budget_s - (time.perf_counter() - t_phase)
+        if sol is not None or (first != ctx.params.solve.first_solution and left < 0.3):
+            break
+        try:
+            sol = solve_matrix_problem(
+                problem,
+                params=replace(ctx.params.solve, first_solution=first, time_limit_s=max(0.2, left)),
+                progress=report,
+            )
+        except Infeasible as exc:
+            log.warning("%s: %s (first solution %s)", phase, exc, first)
+    if sol is None:  # no first solution within the time limit: nothing placed here
         ctx.statuses.append("NO_SOLUTION_IN_TIME")
         ctx.timed_out.update(leg.id for leg in doable)
         return [], list(legs)
+    ctx.timed_out.difference_update(leg.id for leg in doable)
     ctx.solutions += sol.solutions
     ctx.statuses.append(sol.status)
     if ctx.first_solution_s is None and sol.first_solution_s is not None:

@@ -202,3 +202,20 @@ def test_what_is_dropped_adds_up_to_what_was_picked_up(deliveries: int, day: int
     assert [r.number for r in rows] == list(range(1, deliveries + 2))
     doc = route_geojson(route, ctx)
     assert len(doc["features"]) == len(route.stops) + 1
+
+
+def test_long_notes_never_push_stops_onto_an_extra_page(long_route: Route) -> None:
+    from dataclasses import replace
+
+    ctx = details_for(long_route)
+    wordy = {k: replace(v, notes="Sonner chez la voisine si absent, " * 12) for k, v in ctx.orders.items()}
+    pages, text = _pdf_text(route_sheet_pdf(long_route, replace(ctx, orders=wordy)))
+    assert pages == 3
+    assert "Client numéro 24" in text
+
+
+def test_a_route_without_stops_prints_one_page() -> None:
+    route = build_route(route_id="r-empty", vehicle_id="v", day=0, deliveries=0)
+    pages, text = _pdf_text(route_sheet_pdf(route, details_for(route)))
+    assert pages == 1
+    assert "Feuille de route" in text

@@ -130,7 +130,7 @@ class WeekParams:
 
     strategy: str = "auto"
     solve: SolveParams = field(default_factory=SolveParams)
-    joint_max_orders: int = 80
+    joint_max_orders: int = 300
     drop_penalty_cents: int = 100_000
     bike_zone_m: int = 3_000
     two_echelon: bool = True

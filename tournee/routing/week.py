@@ -130,7 +130,7 @@ class WeekParams:
 
     strategy: str = "auto"
     solve: SolveParams = field(default_factory=SolveParams)
-    joint_max_orders: int = 300
+    joint_max_orders: int = 150
     drop_penalty_cents: int = 100_000
     bike_zone_m: int = 3_000
     two_echelon: bool = True
@@ -809,12 +809,20 @@ def _solve_phase(
         # search from it (the one model can then still move orders between days)
         t0 = time.perf_counter()
         warm: list[_Visit] = []
+        warm_dropped: list[_Leg] = list(legs)
         if ctx.params.joint_warm_start > 0:
             share = budget_s * ctx.params.joint_warm_start
-            warm, _ = _solve_by_day(ctx, legs, vdays, share, f"{phase} warm start")
+            warm, warm_dropped = _solve_by_day(ctx, legs, vdays, share, f"{phase} warm start")
         initial = {v.vday.key: [(leg.id, is_p) for leg, is_p in v.nodes] for v in warm}
         left = max(0.5, budget_s - (time.perf_counter() - t0))
-        return _solve(ctx, legs, vdays, left, phase, initial=initial or None)
+        visits, dropped = _solve(ctx, legs, vdays, left, phase, initial=initial or None)
+        pen = ctx.params.drop_penalty_cents
+        if warm and _visits_cost(ctx, warm) + pen * len(warm_dropped) < _visits_cost(ctx, visits) + pen * len(
+            dropped
+        ):
+            log.info("%s: the week-wide search did not beat its days-first start; keeping the start", phase)
+            return warm, warm_dropped
+        return visits, dropped
     return _solve_by_day(ctx, legs, vdays, budget_s, phase)
 
 

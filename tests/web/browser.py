@@ -143,7 +143,7 @@ def shot(driver: Any, name: str) -> Path:
     return path
 
 
-def wait_for(driver: Any, condition: Any, timeout: float = 15.0) -> Any:
+def wait_for(driver: Any, condition: Any, timeout: float = 30.0) -> Any:
     from selenium.webdriver.support.ui import WebDriverWait
 
     return WebDriverWait(driver, timeout, poll_frequency=0.1).until(condition)

@@ -63,15 +63,25 @@ def driver(server: b.LiveServer) -> Iterator[Any]:
 
 
 @pytest.fixture
-def page(driver: Any, server: b.LiveServer) -> Iterator[Any]:
-    """The browser with empty storage; the console must stay clean during the test."""
+def page(driver: Any, server: b.LiveServer, request: pytest.FixtureRequest) -> Iterator[Any]:
+    """The browser with empty storage; the console must stay clean during the test.
+
+    A failing test leaves ``failed-<test>.png`` and the page's console beside the screenshots.
+    """
     driver.set_window_size(1280, 900)
     driver.get(server.url + "/web/static/css/tournee.css")
     driver.delete_all_cookies()
     driver.execute_script("window.localStorage.clear()")
     b.console_errors(driver)
     yield driver
-    errors = [e for e in b.console_errors(driver) if "favicon" not in e]
+    logs = driver.get_log("browser")
+    report = getattr(request.node, "rep_call", None)
+    if report is not None and report.failed:
+        b.shot(driver, f"failed-{request.node.name}")
+        (b.SCREENSHOTS / f"failed-{request.node.name}.log").write_text(
+            "\n".join(f"{e.get('level')} {e.get('message')}" for e in logs), encoding="utf-8"
+        )
+    errors = [e["message"] for e in logs if e.get("level") == "SEVERE" and "favicon" not in e["message"]]
     assert errors == [], errors
 
 

@@ -162,7 +162,8 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
                 fleet_start = _get(f"{base}/orders?limit=1", tokens["staff"])[0]["date_from"]
                 job = _post(f"{base}/plan-jobs", {"start": fleet_start, "days": 6, "time_limit_s": args.plan_time_limit},
                             planner)  # fmt: skip
-                while job["status"] not in ("done", "failed"):
+                waited = time.monotonic()
+                while job["status"] not in ("done", "failed") and time.monotonic() - waited < 180:
                     time.sleep(0.5)
                     job = _get(f"{base}/plan-jobs/{job['id']}", planner)
                 if job["status"] == "done":

@@ -56,6 +56,10 @@ class Settings:
         index finds nothing (``TOURNEE_GEOCODER_URL``); empty disables it.
     migrate_on_startup
         Run the Alembic migrations when the app starts (``TOURNEE_MIGRATE_ON_STARTUP``).
+    plan_executor
+        Where plan jobs run: ``thread`` (a worker thread of the server process) or
+        ``process`` (a fresh process per job; needed with several server processes, whose
+        supervisor restarts a worker busy with a solve) (``TOURNEE_PLAN_EXECUTOR``).
     quote_travel
         Travel used to price quotes: ``road`` (the map's roads, exact, ~5× slower) or
         ``straight`` (great circle × 1.3) (``TOURNEE_QUOTE_TRAVEL``).
@@ -74,6 +78,7 @@ class Settings:
     geocoder_url: str = ""
     migrate_on_startup: bool = True
     quote_travel: str = "road"
+    plan_executor: str = "thread"
 
     @property
     def effective_database_url(self) -> str:
@@ -129,6 +134,10 @@ class Settings:
             if raw not in ("road", "straight"):
                 raise InvalidInput(f"{ENV_PREFIX}QUOTE_TRAVEL must be 'road' or 'straight', got {raw!r}")
             values["quote_travel"] = raw
+        if (raw := get("plan_executor")) is not None:
+            if raw not in ("thread", "process"):
+                raise InvalidInput(f"{ENV_PREFIX}PLAN_EXECUTOR must be 'thread' or 'process', got {raw!r}")
+            values["plan_executor"] = raw
         if (raw := get("migrate_on_startup")) is not None:
             values["migrate_on_startup"] = raw.lower() not in ("0", "false", "no", "off")
         return replace(base, **values)  # type: ignore[arg-type]

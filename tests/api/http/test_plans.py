@@ -175,3 +175,26 @@ def test_route_sheets_in_json_geojson_and_gpx_and_couriers_see_their_own(
     assert (
         client.get(f"/v1/plans/{plan_id}/routes/{route_id}/sheet", headers=tenant.planner).status_code == 200
     )
+
+
+def test_plan_job_in_a_process_of_its_own(
+    backend_settings: object, client: TestClient, tenant: TenantCtx, week: dt.date
+) -> None:
+    """With several server processes, plan jobs run in fresh processes and report through the database."""
+    from tournee.api.app import create_app
+    from tournee.api.settings import Settings
+
+    assert isinstance(backend_settings, Settings)
+    if backend_settings.database_url:
+        pytest.skip("one backend is enough for the executor (spawning costs seconds)")
+    app = create_app(backend_settings.with_overrides(plan_executor="process", migrate_on_startup=False))
+    with TestClient(app) as other:
+        r = other.post(
+            "/v1/plan-jobs",
+            json={"start": week.isoformat(), "days": 7, "time_limit_s": 1.0},
+            headers=tenant.planner,
+        )
+        assert r.status_code == 202, r.text
+        job = _wait(other, r.json()["id"], tenant.planner, timeout_s=90)
+    assert job["status"] == "done", job
+    assert client.get(f"/v1/plans/{job['plan_id']}", headers=tenant.planner).status_code == 200

@@ -114,7 +114,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.engine = engine
     app.state.sessionmaker = make_session
-    app.state.jobs = JobRunner(app.state.sessionmaker, workers=settings.plan_workers)
+    app.state.jobs = JobRunner(
+        make_session, workers=settings.plan_workers, processes=settings.plan_executor == "process"
+    )
     app.state.networks = NetworkCache(settings)
     app.state.quotes = QuoteService(app.state.networks, travel=settings.quote_travel)
     app.state.rate_limiter = RateLimiter(settings.quote_rate_per_minute)

@@ -19,9 +19,10 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
-from tournee.api.app.jobs import Progress, Report
+from tournee.api.app.jobs import Progress, Report, run_job
 from tournee.api.app.policies import tenant_carbon_price, tenant_policy
 from tournee.api.app.scenario import load_scenario
+from tournee.api.db import make_engine, make_sessionmaker
 from tournee.api.db import models as m
 from tournee.api.services.maps import default_map_path, load_map
 from tournee.api.services.plan_io import plan_from_json, plan_to_json
@@ -31,7 +32,7 @@ from tournee.domain import Horizon, InvalidInput, LegKind, Plan, Profile, Route
 from tournee.routing.graph import RoadNetwork
 from tournee.routing.solver import SolveProgress
 
-__all__ = ["NetworkCache", "plan_job_work", "store_plan"]
+__all__ = ["NetworkCache", "plan_job_work", "run_plan_job_in_process", "store_plan"]
 
 log = logging.getLogger(__name__)
 
@@ -179,3 +180,23 @@ def plan_job_work(
             return row.id
 
     return work
+
+
+def run_plan_job_in_process(
+    settings: Settings,
+    job_id: str,
+    tenant_id: str,
+    start: dt.date,
+    days: int,
+    base_plan_id: str | None,
+    time_limit_s: float,
+) -> None:
+    """A plan job in a process of its own (``plan_executor = "process"``): its own engine and map."""
+    engine = make_engine(settings.effective_database_url)
+    try:
+        make_session = make_sessionmaker(engine)
+        work = plan_job_work(make_session, NetworkCache(settings), tenant_id=tenant_id, start=start, days=days,
+                             base_plan_id=base_plan_id, time_limit_s=time_limit_s)  # fmt: skip
+        run_job(make_session, job_id, work)
+    finally:
+        engine.dispose()

@@ -76,6 +76,8 @@ def serve(
     if database_url:
         os.environ["TOURNEE_DATABASE_URL"] = database_url
     os.environ["TOURNEE_MIGRATE_ON_STARTUP"] = "0"  # done once, above
+    # uvicorn's supervisor restarts a worker that a solve keeps busy: plan in processes of their own.
+    os.environ["TOURNEE_PLAN_EXECUTOR"] = "process"
     uvicorn.run(
         "tournee.api.app.main:create_app",
         factory=True,

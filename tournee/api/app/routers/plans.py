@@ -9,7 +9,8 @@ from sqlalchemy.exc import IntegrityError
 from tournee.api.app import schemas as s
 from tournee.api.app.crud import get_owned
 from tournee.api.app.deps import DbSession
-from tournee.api.app.planjobs import plan_job_work
+from tournee.api.app.jobs import JobRunner
+from tournee.api.app.planjobs import plan_job_work, run_plan_job_in_process
 from tournee.api.app.routers.common import Fleet, Limit, Offset
 from tournee.api.db import models as m
 from tournee.api.settings import Settings
@@ -23,6 +24,12 @@ def _enqueue(request: Request, session: DbSession, job: m.PlanJob, time_limit_s:
     settings: Settings = request.app.state.settings
     session.add(job)
     session.commit()
+    limit_s = time_limit_s or settings.plan_time_limit_s
+    runner: JobRunner = request.app.state.jobs
+    if runner.processes:
+        args = (settings, job.id, job.tenant_id, job.horizon_start, job.days, job.base_plan_id, limit_s)
+        runner.submit(job.id, process_call=(run_plan_job_in_process, args))
+        return job
     work = plan_job_work(
         request.app.state.sessionmaker,
         request.app.state.networks,
@@ -30,9 +37,9 @@ def _enqueue(request: Request, session: DbSession, job: m.PlanJob, time_limit_s:
         start=job.horizon_start,
         days=job.days,
         base_plan_id=job.base_plan_id,
-        time_limit_s=time_limit_s or settings.plan_time_limit_s,
+        time_limit_s=limit_s,
     )
-    request.app.state.jobs.submit(job.id, work)
+    runner.submit(job.id, work)
     return job
 
 

@@ -58,6 +58,11 @@ def test_demo_plans_a_week_and_writes_json_geojson_and_offline_html(
     assert result.exit_code == 0, result.output
     for expected in ("orders served", "routes per day", "km", "kg CO2e", "€", "fill rate", "OpenStreetMap"):
         assert expected in result.stdout
+    # A sample tier table priced against the week's rounds, with the French GES line.
+    assert result.stdout.count("Quote q-") == 3
+    for tier in ("express", "standard", "circuit", "slow"):
+        assert tier in result.stdout
+    assert "Code des transports, art. L1431-3" in result.stdout
     week = read_plan(out / "plan.json")
     # Nothing vanishes: every order is served or unassigned with a reason.
     assert len(week.served_order_ids) + len(week.unassigned) == 24

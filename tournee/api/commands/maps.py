@@ -128,8 +128,25 @@ def demo(
                 on_progress=progress,
             )
         print_run(run, title=f"Tournée demo — {run.scenario.name}")
+        typer.echo(
+            "\nDelivery tiers quoted against this week's rounds for a few customers "
+            "(date, price, carbon surcharge, kg CO2e):\n"
+        )
+        typer.echo(_demo_quotes(run, map_path))
 
     _run(go)
+
+
+def _demo_quotes(run: object, map_path: Path | None) -> str:
+    """The tier table of a few of the demo's customers, priced on the same roads as the plan."""
+    from tournee.api.services.planning import PlanRun
+    from tournee.api.services.quoting import RoadTravelLookup, sample_quote_table
+    from tournee.routing.matrix import RoadTravel
+
+    assert isinstance(run, PlanRun)
+    nets = service.load_map(map_path or service.default_map_path(), cache_dir=cache_dir())
+    travel = RoadTravelLookup(RoadTravel(nets, cache_dir=cache_dir()))
+    return sample_quote_table(run.plan, run.scenario, travel=travel)
 
 
 def register(app: typer.Typer) -> None:

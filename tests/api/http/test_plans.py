@@ -198,3 +198,23 @@ def test_plan_job_in_a_process_of_its_own(
         job = _wait(other, r.json()["id"], tenant.planner, timeout_s=90)
     assert job["status"] == "done", job
     assert client.get(f"/v1/plans/{job['plan_id']}", headers=tenant.planner).status_code == 200
+
+
+def test_plan_job_progress_streams_as_server_sent_events(
+    client: TestClient, tenant: TenantCtx, week: dt.date
+) -> None:
+    import json
+
+    r = client.post(
+        "/v1/plan-jobs",
+        json={"start": week.isoformat(), "days": 7, "time_limit_s": 1.0},
+        headers=tenant.planner,
+    )
+    with client.stream("GET", f"/v1/plan-jobs/{r.json()['id']}/events", headers=tenant.planner) as stream:
+        assert stream.headers["content-type"].startswith("text/event-stream")
+        events = [
+            json.loads(line[len("data: ") :]) for line in stream.iter_lines() if line.startswith("data: ")
+        ]
+    assert events[-1]["status"] == "done"
+    assert len(events) >= 2
+    assert client.get("/v1/plan-jobs/nope/events", headers=tenant.planner).status_code == 404

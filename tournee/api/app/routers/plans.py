@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import AsyncIterator
+
 from fastapi import APIRouter, Request, Response, status
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import StreamingResponse
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
@@ -56,6 +61,42 @@ def start_plan_job(
 def read_plan_job(job_id: str, session: DbSession, principal: Fleet) -> m.PlanJob:
     """The job's status and progress: phase, elapsed seconds, best objective so far."""
     return get_owned(session, m.PlanJob, principal.tenant_id, job_id, what="plan job")
+
+
+def _job_snapshot(request: Request, tenant_id: str, job_id: str) -> s.PlanJobPublic:
+    with request.app.state.sessionmaker() as session:
+        return s.PlanJobPublic.model_validate(
+            get_owned(session, m.PlanJob, tenant_id, job_id, what="plan job")
+        )
+
+
+@jobs.get(
+    "/{job_id}/events",
+    response_class=StreamingResponse,
+    responses={
+        200: {
+            "description": "Server-sent events: one `progress` event per change",
+            "content": {"text/event-stream": {}},
+        }
+    },
+)
+async def stream_plan_job(job_id: str, request: Request, principal: Fleet) -> StreamingResponse:
+    """The job's progress as server-sent events (``event: progress``), until it is done or failed."""
+    first = await run_in_threadpool(_job_snapshot, request, principal.tenant_id, job_id)
+
+    async def events() -> AsyncIterator[str]:
+        snapshot, last = first, ""
+        while True:
+            data = snapshot.model_dump_json()
+            if data != last:
+                yield f"event: progress\ndata: {data}\n\n"
+                last = data
+            if snapshot.status in ("done", "failed") or await request.is_disconnected():
+                return
+            await asyncio.sleep(0.5)
+            snapshot = await run_in_threadpool(_job_snapshot, request, principal.tenant_id, job_id)
+
+    return StreamingResponse(events(), media_type="text/event-stream", headers={"Cache-Control": "no-cache"})
 
 
 @plans.get("", response_model=list[s.PlanSummary])

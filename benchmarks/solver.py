@@ -534,6 +534,8 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     # Peers reused from --peers-from join the comparison even when not re-run.
     solvers = [s for s in SOLVERS if s in args.solvers or (peers and s in PEERS)]
     entries: list[dict[str, Any]] = []
+    versions = _versions()  # before any solve: the solver code that is about to be imported
+    date_utc = datetime.now(UTC).strftime("%Y-%m-%d %H:%M")
     started = time.perf_counter()
     for path in paths:
         instance = parse_instance(path)
@@ -570,9 +572,9 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         },
         "solvers": solvers,
         "command": "python -m benchmarks " + " ".join(sys.argv[1:]),
-        "date_utc": datetime.now(UTC).strftime("%Y-%m-%d %H:%M"),
+        "date_utc": date_utc,  # start of the run
         "machine": f"{platform.machine()}, {os.cpu_count()} logical cores, Python {platform.python_version()}",
-        "versions": _versions(),
+        "versions": versions,
         "total_wall_s": round(time.perf_counter() - started, 1),
         "instances": entries,
         "peers_from": None if args.peers_from is None else str(args.peers_from),

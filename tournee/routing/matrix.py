@@ -477,7 +477,7 @@ def _split_at_points(
 
 
 def _point_topology_tables(
-    engine: CCHEngine, pos: _Positions, snapped: SnappedPoints
+    engine: CCHEngine, pos: _Positions, snapped: SnappedPoints, *, threads: int = 2
 ) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
     """Length (mm) and duration (ms) tables from a CCH whose nodes include the points.
 
@@ -524,16 +524,23 @@ def _point_topology_tables(
         if entry is not None:
             CCHEngine._save(topo, entry)
     nodes = np.ascontiguousarray(np.arange(net.node_count, net.node_count + n), dtype=np.uint32)
-    tables = []
     inf = int(prk.INF_WEIGHT)
-    for weights in (length_mm, duration_ms):
+
+    def table(weights: NDArray[np.int64]) -> NDArray[np.int64]:
+        # A metric of its own per thread: one CCHMetric must never answer two tables at once.
         metric = prk.CCHMetric(topo)
         metric.customize(np.ascontiguousarray(weights, dtype=np.uint32))
         raw = np.asarray(metric.distances_many_to_many(nodes, nodes), dtype=np.int64).reshape(n, n)
         raw[raw >= inf] = _BIG
         np.fill_diagonal(raw, 0)
-        tables.append(raw[np.ix_(rep, rep)])
-    return tables[0], tables[1]
+        return raw[np.ix_(rep, rep)]
+
+    if threads > 1:  # the binding releases the GIL: the two metrics run on two cores
+        with ThreadPoolExecutor(max_workers=2, thread_name_prefix="matrix") as pool:
+            length_job = pool.submit(table, length_mm)
+            duration = table(duration_ms)
+            return length_job.result(), duration
+    return table(length_mm), table(duration_ms)
 
 
 def travel_matrices(
@@ -572,7 +579,7 @@ def travel_matrices(
         pos = _positions(engine.net, subset)
         use_points = on.size >= POINT_TOPOLOGY_MIN_POINTS if point_topology is None else point_topology
         if isinstance(engine, CCHEngine) and use_points:
-            length_mm, duration_ms = _point_topology_tables(engine, pos, subset)
+            length_mm, duration_ms = _point_topology_tables(engine, pos, subset, threads=threads)
         elif threads > 1:
             with ThreadPoolExecutor(max_workers=2, thread_name_prefix="matrix") as pool:
                 length_job = pool.submit(_point_table, engine, pos, "length")

@@ -87,25 +87,53 @@ def _part(
     return np.where(length > 0, G.duration_ms[arc] * off // safe, 0).astype(np.int64)
 
 
+_Side = tuple[NDArray[np.int64], NDArray[np.int64], NDArray[np.int64], NDArray[np.int64], NDArray[np.int64]]
+
+
+def _side(
+    G: RoadNetwork,
+    pts: SnappedPoints,
+    metric: Metric,
+    *,
+    leaving: bool,
+    cache: dict[tuple[int, str, bool], tuple[SnappedPoints, _Side]] | None,
+) -> _Side:
+    """A side of a table: positions, partial weights, the graph nodes used and each point's index in them."""
+    key = (id(pts), metric, leaving)
+    if cache is not None and (hit := cache.get(key)) is not None and hit[0] is pts:
+        return hit[1]
+    arc, off = _point_positions(G, pts)
+    part = _part(G, metric, arc, off)
+    node = (G.head if leaving else G.tail)[arc].astype(np.int64)
+    nodes, idx = np.unique(node, return_inverse=True)
+    side: _Side = (arc, off, part, nodes, idx.reshape(node.shape))
+    if cache is not None and len(pts) > 16:  # the plan's many sites: the same object every quote
+        if len(cache) >= 16:
+            cache.clear()
+        cache[key] = (pts, side)
+    return side
+
+
 def _rect_table(
-    engine: MatrixEngine, src: SnappedPoints, dst: SnappedPoints, metric: Metric
+    engine: MatrixEngine,
+    src: SnappedPoints,
+    dst: SnappedPoints,
+    metric: Metric,
+    *,
+    cache: dict[tuple[int, str, bool], tuple[SnappedPoints, _Side]] | None = None,
 ) -> NDArray[np.int64]:
     """Shortest ``metric`` sums (mm or ms) from each ``src`` point to each ``dst`` point.
 
     The same sums as the planner's square matrices: leave a point by the head of its arc
     (or twin), arrive by the tail, drive directly along a shared arc when the target is
-    ahead; ``_BIG`` where there is no path.
+    ahead; ``_BIG`` where there is no path.  ``cache`` keeps the preparation of large
+    sides (the plan's sites) between calls.
     """
     G = engine.net
     w = G.length_mm if metric == "length" else G.duration_ms
-    s_arc, s_off = _point_positions(G, src)
-    t_arc, t_off = _point_positions(G, dst)
-    s_part, t_part = _part(G, metric, s_arc, s_off), _part(G, metric, t_arc, t_off)
-    leave_cost, leave_node = w[s_arc] - s_part, G.head[s_arc].astype(np.int64)
-    arrive_node = G.tail[t_arc].astype(np.int64)
-    sources, s_idx = np.unique(leave_node, return_inverse=True)
-    targets, t_idx = np.unique(arrive_node, return_inverse=True)
-    s_idx, t_idx = s_idx.reshape(leave_node.shape), t_idx.reshape(arrive_node.shape)
+    s_arc, s_off, s_part, sources, s_idx = _side(G, src, metric, leaving=True, cache=cache)
+    t_arc, t_off, t_part, targets, t_idx = _side(G, dst, metric, leaving=False, cache=cache)
+    leave_cost = w[s_arc] - s_part
     table = engine.node_table(sources, targets, metric=metric)
     table[table < 0] = _BIG
     into = table[:, t_idx[:, 0]] + t_part[:, 0][None, :]
@@ -139,12 +167,19 @@ class RoadTravelLookup:
     def __init__(self, road: RoadTravel) -> None:
         self.road = road
         self._snapped: dict[tuple[Profile, int], tuple[Sequence[Site], SnappedPoints]] = {}
+        self._small: dict[tuple[Profile, tuple[tuple[str, float, float], ...]], SnappedPoints] = {}
+        self._sides: dict[tuple[int, str, bool], tuple[SnappedPoints, _Side]] = {}
 
     def _snap(self, profile: Profile, sites: Sequence[Site]) -> SnappedPoints:
         key = (profile, id(sites))
         hit = self._snapped.get(key)
         if hit is not None and hit[0] is sites:
             return hit[1]
+        # A quote asks about the same few new sites several times (to and from the rounds,
+        # home and relay): remember the last few small sets by content.
+        small_key = (profile, tuple((s.id, s.location.lon, s.location.lat) for s in sites))
+        if len(sites) <= 16 and small_key in self._small:
+            return self._small[small_key]
         snapped = self.road.snapper(profile).snap_all(
             [(s.id, s.location) for s in sites], max_distance_m=self.road.max_snap_m
         )
@@ -152,6 +187,10 @@ class RoadTravelLookup:
             if len(self._snapped) >= 8:
                 self._snapped.clear()
             self._snapped[key] = (sites, snapped)
+        elif len(sites) <= 16:
+            if len(self._small) >= 64:
+                self._small.clear()
+            self._small[small_key] = snapped
         return snapped
 
     def legs(
@@ -167,9 +206,10 @@ class RoadTravelLookup:
         if not s_on.size or not d_on.size:
             return dist, dur
         engine = self.road.engine(profile)
-        src_on, dst_on = src.subset(s_on), dst.subset(d_on)
-        length_mm = _rect_table(engine, src_on, dst_on, "length")
-        duration_ms = _rect_table(engine, src_on, dst_on, "duration")
+        src_on = src if s_on.size == len(src) else src.subset(s_on)
+        dst_on = dst if d_on.size == len(dst) else dst.subset(d_on)
+        length_mm = _rect_table(engine, src_on, dst_on, "length", cache=self._sides)
+        duration_ms = _rect_table(engine, src_on, dst_on, "duration", cache=self._sides)
         ok = (length_mm < _BIG) & (duration_ms < _BIG)
         block = np.ix_(s_on, d_on)
         dist[block] = np.where(ok, (length_mm + 500) // 1000, -1)

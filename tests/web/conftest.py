@@ -153,3 +153,19 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
     outcome = yield
     report = outcome.get_result()  # type: ignore[attr-defined]
     setattr(item, f"rep_{report.when}", report)
+
+
+def _weasyprint_loads() -> bool:
+    try:
+        from tournee.api.web.documents import weasyprint_html
+
+        weasyprint_html()
+    except Exception:  # Unavailable: no Pango on this machine
+        return False
+    return True
+
+
+requires_pdf = pytest.mark.skipif(
+    not _weasyprint_loads(),
+    reason="WeasyPrint's system libraries (Pango) are missing: apt-get install weasyprint (.ci/run does)",
+)

@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from lxml import etree
 from pypdf import PdfReader
 
-from tests.web.conftest import HORIZON, build_route, details_for
+from tests.web.conftest import HORIZON, build_route, details_for, requires_pdf
 from tournee.api.web import documents
 from tournee.api.web.documents import (
     STOPS_PER_PAGE,
@@ -61,6 +61,7 @@ def test_rows_show_what_is_handed_over_at_each_stop(long_route: Route) -> None:
     assert first_drop.collect_cents == 1250
 
 
+@requires_pdf
 def test_route_sheet_pdf_has_one_page_per_twelve_stops_in_french(long_route: Route) -> None:
     pages, text = _pdf_text(route_sheet_pdf(long_route, details_for(long_route)))
     assert pages == -(-26 // STOPS_PER_PAGE) == 3
@@ -83,6 +84,7 @@ def test_route_sheet_pdf_has_one_page_per_twelve_stops_in_french(long_route: Rou
         assert expected in text.replace("\u00a0", " ").replace("\u202f", " "), expected
 
 
+@requires_pdf
 def test_route_sheet_pdf_speaks_english_with_canadian_dollars() -> None:
     route = build_route(route_id="r-short", vehicle_id="van-2", day=0, deliveries=5)
     pages, text = _pdf_text(route_sheet_pdf(route, details_for(route, lang="en", currency="CAD")))
@@ -204,6 +206,7 @@ def test_what_is_dropped_adds_up_to_what_was_picked_up(deliveries: int, day: int
     assert len(doc["features"]) == len(route.stops) + 1
 
 
+@requires_pdf
 def test_long_notes_never_push_stops_onto_an_extra_page(long_route: Route) -> None:
     from dataclasses import replace
 
@@ -214,6 +217,7 @@ def test_long_notes_never_push_stops_onto_an_extra_page(long_route: Route) -> No
     assert "Client numéro 24" in text
 
 
+@requires_pdf
 def test_a_route_without_stops_prints_one_page() -> None:
     route = build_route(route_id="r-empty", vehicle_id="v", day=0, deliveries=0)
     pages, text = _pdf_text(route_sheet_pdf(route, details_for(route)))

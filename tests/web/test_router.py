@@ -15,6 +15,7 @@ from fastapi.testclient import TestClient
 from lxml import etree
 from pypdf import PdfReader
 
+from tests.web.conftest import requires_pdf
 from tournee.api.app import create_app
 from tournee.api.app.bootstrap import add_user, create_tenant
 from tournee.api.db import models as m
@@ -368,6 +369,7 @@ def test_bad_stop_reports_are_refused_without_a_500(
     assert 400 <= r.status_code < 500, r.text
 
 
+@requires_pdf
 def test_route_sheet_pdf_gpx_and_geojson_downloads(client: TestClient, seeded: Seeded) -> None:
     url = f"/web/plans/{seeded.plan_id}/routes/{seeded.route_id}"
     pdf = client.get(f"{url}/sheet.pdf", headers=seeded.planner)

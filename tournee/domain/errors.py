@@ -80,3 +80,7 @@ class NotFound(TourneeError):
 
 class Conflict(TourneeError):
     """The request conflicts with the current state (e.g. idempotency key reuse)."""
+
+
+class Unavailable(TourneeError):
+    """A feature needs a system component this installation lacks (e.g. WeasyPrint's Pango)."""

@@ -26,6 +26,7 @@ from tournee.domain.errors import (
     NotFound,
     OffNetwork,
     TourneeError,
+    Unavailable,
     UnknownReference,
     UnknownTier,
     Unreachable,
@@ -90,6 +91,7 @@ PROBLEM_TABLE: tuple[tuple[type[TourneeError], int, str, str], ...] = (
     (InvalidInput, 422, "invalid-input", "Invalid input"),
     (Unreachable, 422, "unreachable", "Unreachable location"),
     (Infeasible, 422, "infeasible", "No feasible plan"),
+    (Unavailable, 503, "unavailable", "Feature unavailable on this server"),
     (TourneeError, 400, "error", "Bad request"),
 )
 

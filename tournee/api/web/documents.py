@@ -31,7 +31,7 @@ from matplotlib.figure import Figure
 
 from tournee.api.web import i18n
 from tournee.api.web.templating import render
-from tournee.domain import DAY_S, Horizon, InvalidInput, Plan, Route, Stop, StopKind, TierQuote
+from tournee.domain import DAY_S, Horizon, InvalidInput, Plan, Route, Stop, StopKind, TierQuote, Unavailable
 from tournee.routing.graph import RoadNetwork
 
 __all__ = [
@@ -419,6 +419,24 @@ def route_sheet_html(route: Route, ctx: SheetContext) -> str:
     )
 
 
+def weasyprint_html() -> Any:
+    """WeasyPrint's ``HTML`` class, imported on first use (slow import).
+
+    Raises
+    ------
+    Unavailable
+        When WeasyPrint's system libraries (Pango) are missing: ``apt-get install weasyprint``.
+    """
+    try:
+        from weasyprint import HTML  # type: ignore[import-untyped]
+    except (OSError, ImportError) as exc:
+        raise Unavailable(
+            "route sheet PDF: WeasyPrint cannot load its system libraries (install Pango, e.g. "
+            f"'apt-get install weasyprint'): {exc}"
+        ) from None
+    return HTML
+
+
 def route_sheet_pdf(route: Route, ctx: SheetContext) -> bytes:
     """The printable route sheet as an A4 PDF (black-and-white friendly).
 
@@ -434,8 +452,7 @@ def route_sheet_pdf(route: Route, ctx: SheetContext) -> bytes:
     bytes
         The PDF document.
     """
-    from weasyprint import HTML  # type: ignore[import-untyped]  # slow import: only when printing
-
+    HTML = weasyprint_html()
     html = route_sheet_html(route, ctx)
     pdf: bytes = HTML(string=html).write_pdf()
     log.info("route sheet %s: %d stops, %d bytes", route.id, len(route.stops), len(pdf))

@@ -1,6 +1,6 @@
 """A self-contained HTML map of a plan that works offline.
 
-One file, no network needed: Leaflet 1.9.4 (vendored in ``tournee/api/static/vendor``,
+One file, no network needed: Leaflet 1.9.4 (vendored once for the whole app in ``tournee/api/web/static/vendor/leaflet``,
 BSD-2-Clause) is inlined, the **road network itself** is drawn as the base layer (van
 roads, and the ways only cargo bikes may use), each vehicle-day has its colour, stops
 have pop-ups (arrival, departure, orders, load), and a layer switch shows one day at a
@@ -33,13 +33,14 @@ _MAX_ARCS = 60_000  # beyond this the page gets slow: keep the longest arcs in v
 
 
 def _asset(name: str) -> bytes:
-    return (files("tournee.api.static.vendor") / name).read_bytes()
+    # The same vendored copy the web pages serve (one Leaflet in the package).
+    return (files("tournee.api.web") / "static" / "vendor" / "leaflet" / name).read_bytes()
 
 
 def _leaflet() -> tuple[str, str]:
     css = _asset("leaflet.css").decode("utf-8")
     for png in ("layers.png", "layers-2x.png"):
-        uri = "data:image/png;base64," + base64.b64encode(_asset(png)).decode("ascii")
+        uri = "data:image/png;base64," + base64.b64encode(_asset(f"images/{png}")).decode("ascii")
         css = css.replace(f"url(images/{png})", f"url({uri})")
     return css, _asset("leaflet.js").decode("utf-8")
 

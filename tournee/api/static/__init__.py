@@ -1,1 +1,0 @@
-"""Static assets of the API (vendored Leaflet for offline HTML maps)."""

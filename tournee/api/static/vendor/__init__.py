@@ -1,1 +1,0 @@
-"""Third-party assets, vendored unchanged (see the licence header of each file)."""

@@ -471,8 +471,9 @@ def plan_week(
     van_visits, van_dropped = _solve_phase(
         ctx, van_legs, Profile.VAN, strategy, max(0.5, budget * share_a) if van_legs else 0.0, "vans"
     )
+    van_used = frozenset(v.vday.key for v in van_visits)
     for leg in van_dropped:
-        unassigned[leg.order.id] = _dropped_reason(ctx, leg)
+        unassigned[leg.order.id] = _dropped_reason(ctx, leg, used=van_used)
         pending.pop(leg.order.id, None)
 
     # Phase B: bikes, hub loads released at the van's hub arrival + handling.
@@ -492,8 +493,9 @@ def plan_week(
             bike_legs.append(leg)
     remaining = max(0.5, budget - (time.perf_counter() - t0)) if bike_legs else 0.0
     bike_visits, bike_dropped = _solve_phase(ctx, bike_legs, Profile.CARGO_BIKE, strategy, remaining, "bikes")
+    bike_used = frozenset(v.vday.key for v in bike_visits)
     for leg in bike_dropped:
-        unassigned[leg.order.id] = _dropped_reason(ctx, leg)
+        unassigned[leg.order.id] = _dropped_reason(ctx, leg, used=bike_used)
     lost = {leg.order.id for leg in bike_dropped} | {u for u in unassigned if u in drops}
     if lost:  # their van leg now leads nowhere: take it out of the van routes
         van_visits = [_without(v, lost) for v in van_visits]
@@ -1375,8 +1377,15 @@ def _assign_days(ctx: _Ctx, legs: list[_Leg], vdays: list[_VDay]) -> dict[int, i
 # --------------------------------------------------------------------------- reasons after the solve
 
 
-def _dropped_reason(ctx: _Ctx, leg: _Leg) -> Unassigned:
-    """A leg the search left out although it passed every check alone."""
+def _dropped_reason(
+    ctx: _Ctx, leg: _Leg, *, used: frozenset[tuple[str, int, int]] = frozenset()
+) -> Unassigned:
+    """A leg the search left out although it passed every check alone.
+
+    ``used`` holds the vehicle-days the final plan uses: when one of the leg's vehicle-days
+    stayed empty and could serve it alone for less than the drop penalty, the search simply
+    did not get to it in time — said as such, not as "not worth it".
+    """
     if leg.id in ctx.timed_out:
         return Unassigned(
             order_id=leg.order.id,
@@ -1384,6 +1393,7 @@ def _dropped_reason(ctx: _Ctx, leg: _Leg) -> Unassigned:
             detail="the search found no plan for its day within the time limit; allow more time",
         )
     net = ctx.nets[leg.profile]
+    pen = ctx.params.drop_penalty_cents
     alone = []
     for vd in ctx.vdays:
         if vd.vehicle.id not in leg.vehicles or vd.day not in leg.days:
@@ -1391,9 +1401,24 @@ def _dropped_reason(ctx: _Ctx, leg: _Leg) -> Unassigned:
         s, p, d, e = vd.start.site.id, leg.pickup.id, leg.delivery.id, vd.end.site.id
         metres = net.d(s, p) + net.d(p, d) + net.d(d, e)
         vt = vd.vehicle.type
-        alone.append(vt.fixed_cost_cents_per_day + metres * vt.cost_cents_per_km // 1000)
+        cost = vt.fixed_cost_cents_per_day + metres * vt.cost_cents_per_km // 1000
+        alone.append(cost)
+        if (
+            used
+            and vd.key not in used
+            and vd.key not in ctx.locked_keys
+            and cost <= pen
+            and _alone_fits(ctx, net, leg, vd)
+        ):
+            return Unassigned(
+                order_id=leg.order.id,
+                reason=UnassignedReason.SEARCH_TIME,
+                detail=(
+                    f"vehicle {vd.vehicle.id} stayed unused on day {vd.day} and could serve it alone for about "
+                    f"{cost} cents (below the drop penalty of {pen}): the search ran out of time; allow more time"
+                ),
+            )
     cheapest = min(alone) if alone else 0
-    pen = ctx.params.drop_penalty_cents
     what = "van leg to the hub" if leg.kind is LegKind.TO_HUB else f"{leg.profile.value} leg"
     if cheapest > pen:
         detail = (

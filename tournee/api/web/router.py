@@ -100,6 +100,7 @@ REASONS: dict[str, str] = {
     UnassignedReason.UNREACHABLE: N_("No road joins its addresses"),
     UnassignedReason.NOT_WORTH_IT: N_("Serving it costs more than the penalty for leaving it"),
     UnassignedReason.LOCKED_OUT: N_("Only locked routes could have served it"),
+    UnassignedReason.SEARCH_TIME: N_("The search ran out of time before placing it"),
 }
 
 FAILURE_REASONS: dict[str, str] = {

@@ -411,3 +411,25 @@ def test_engines_agree_on_saint_barthelemy(shared_maps: Path, tmp_path: Path) ->
     assert (cch.distance_m == dij.distance_m).all()
     assert (cch.duration_s == dij.duration_s).all()
     assert (cch.reachable == dij.reachable).all()
+
+
+@settings(max_examples=8, deadline=None)
+@given(seed=st.integers(0, 10_000), n_points=st.integers(2, 20))
+def test_rectangular_tables_equal_the_square_matrices(seed: int, n_points: int) -> None:
+    from tournee.routing.matrix import NO_PATH_SUM, rect_table
+
+    net = random_network(seed, two_way_share=0.6)
+    pts = Snapper(net).snap_all(random_points(net, seed, n_points), max_distance_m=10_000)
+    on = np.flatnonzero(pts.on_network)
+    square = travel_matrices(DijkstraEngine(net), pts)
+    few, many = pts.subset(on[:2]), pts.subset(on)
+    for engine in (CCHEngine(net), DijkstraEngine(net)):
+        cache: dict = {}  # type: ignore[type-arg]
+        for _ in range(2):  # the second call reads the prepared side from the cache
+            length = rect_table(engine, few, many, "length", cache=cache)
+            duration = rect_table(engine, few, many, "duration", cache=cache)
+            ok = (length < NO_PATH_SUM) & (duration < NO_PATH_SUM)
+            block = np.ix_(on[:2], on)
+            assert (ok == square.reachable[block]).all()
+            assert ((length[ok] + 500) // 1000 == square.distance_m[block][ok]).all()
+            assert ((duration[ok] + 500) // 1000 == square.duration_s[block][ok]).all()

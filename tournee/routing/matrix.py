@@ -54,14 +54,17 @@ from tournee.routing.snap import DEFAULT_MAX_SNAP_M, SnappedPoints, Snapper
 from tournee.routing.travel import SiteMatrices
 
 __all__ = [
+    "NO_PATH_SUM",
     "CCHEngine",
     "DijkstraEngine",
     "EngineName",
     "MatrixEngine",
     "RoadTravel",
+    "SideCache",
     "TravelMatrices",
     "make_engine",
     "network_key",
+    "rect_table",
     "travel_matrices",
 ]
 
@@ -425,6 +428,73 @@ def _drive_along_shared_arcs(best: NDArray[np.int64], pos: _Positions, part: NDA
         direct = np.where(ahead, w[None, :] - w[:, None], _BIG)
         rows, cols = np.repeat(point, group.shape[0]), np.tile(point, group.shape[0])
         np.minimum.at(best, (rows, cols), direct.reshape(-1))
+
+
+NO_PATH_SUM = _BIG
+"""What :func:`rect_table` holds where there is no path (any real sum is smaller)."""
+
+_Side = tuple[NDArray[np.int64], NDArray[np.int64], NDArray[np.int64], NDArray[np.int64], NDArray[np.int64]]
+SideCache = dict[tuple[int, str, bool], tuple[SnappedPoints, _Side]]
+"""Preparation of large sides kept between :func:`rect_table` calls (keyed by the points object)."""
+
+
+def _side(
+    net: RoadNetwork, pts: SnappedPoints, metric: Metric, *, leaving: bool, cache: SideCache | None
+) -> _Side:
+    """One side of a table: positions, partial weights, graph nodes used and each point's index in them."""
+    key = (id(pts), metric, leaving)
+    if cache is not None and (hit := cache.get(key)) is not None and hit[0] is pts:
+        return hit[1]
+    pos = _positions(net, pts)
+    part = _part(net, metric, pos.arc, pos.offset_mm)
+    node = (net.head if leaving else net.tail)[pos.arc].astype(np.int64)
+    nodes, idx = np.unique(node, return_inverse=True)
+    side: _Side = (pos.arc, pos.offset_mm, part, nodes, idx.reshape(node.shape))
+    if cache is not None and len(pts) > 16:  # e.g. a plan's many sites, the same object every call
+        if len(cache) >= 16:
+            cache.clear()
+        cache[key] = (pts, side)
+    return side
+
+
+def rect_table(
+    engine: MatrixEngine,
+    src: SnappedPoints,
+    dst: SnappedPoints,
+    metric: Metric,
+    *,
+    cache: SideCache | None = None,
+) -> NDArray[np.int64]:
+    """Shortest ``metric`` sums (mm or ms) from each ``src`` point to each ``dst`` point.
+
+    The rectangular counterpart of :func:`travel_matrices` (same integers, same rules: leave
+    by the head of the arc or its twin, arrive by the tail, drive directly along a shared arc
+    when the target is ahead), for a few new points against many known ones — quotes.
+    Points must be on the network; :data:`NO_PATH_SUM` where there is no path; 0 between
+    points with the same id.  ``cache`` keeps the preparation of large sides between calls.
+    """
+    net = engine.net
+    w = _weights(net, metric)
+    s_arc, s_off, s_part, sources, s_idx = _side(net, src, metric, leaving=True, cache=cache)
+    t_arc, t_off, t_part, targets, t_idx = _side(net, dst, metric, leaving=False, cache=cache)
+    leave_cost = w[s_arc] - s_part
+    table = engine.node_table(sources, targets, metric=metric)
+    table[table < 0] = _BIG
+    into = table[:, t_idx[:, 0]] + t_part[:, 0][None, :]
+    np.minimum(into, table[:, t_idx[:, 1]] + t_part[:, 1][None, :], out=into)
+    best = leave_cost[:, 0][:, None] + into[s_idx[:, 0]]
+    np.minimum(best, leave_cost[:, 1][:, None] + into[s_idx[:, 1]], out=best)
+    for k in range(2):
+        for m in range(2):
+            same = (s_arc[:, k][:, None] == t_arc[:, m][None, :]) & (
+                t_off[:, m][None, :] >= s_off[:, k][:, None]
+            )
+            direct = t_part[:, m][None, :] - s_part[:, k][:, None]
+            np.minimum(best, np.where(same, direct, _BIG), out=best)
+    np.minimum(best, _BIG, out=best)
+    same_point = np.array(src.ids, dtype=object)[:, None] == np.array(dst.ids, dtype=object)[None, :]
+    best[same_point] = 0
+    return best
 
 
 POINT_TOPOLOGY_MIN_POINTS = 600

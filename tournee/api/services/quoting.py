@@ -25,8 +25,7 @@ from tournee.api.services.maps import default_map_path, load_map
 from tournee.api.services.plan_io import read_fleet, read_orders, read_plan
 from tournee.domain import CarbonPrice, InvalidInput, Order, Plan, Profile, Site, SiteKind, Vehicle
 from tournee.routing.emissions import vehicle_factor
-from tournee.routing.graph import RoadNetwork
-from tournee.routing.matrix import MatrixEngine, Metric, RoadTravel
+from tournee.routing.matrix import NO_PATH_SUM, RoadTravel, SideCache, rect_table
 from tournee.routing.scenario import Scenario
 from tournee.routing.snap import SnappedPoints
 from tournee.tariffs import (
@@ -61,99 +60,6 @@ log = logging.getLogger(__name__)
 Stage = Callable[[str], None]
 
 
-_BIG = np.int64(1) << np.int64(60)  # no path (as in tournee.routing.matrix)
-
-
-def _point_positions(G: RoadNetwork, pts: SnappedPoints) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
-    """Each point's two places on the graph: (arc, offset) and its twin arc (or a copy)."""
-    has_twin = pts.twin >= 0
-    twin = np.where(has_twin, pts.twin, pts.arc)
-    twin_off = np.clip(
-        np.where(has_twin, G.length_mm[twin] - pts.offset_mm, pts.offset_mm), 0, G.length_mm[twin]
-    )
-    arc = np.stack([pts.arc, twin], axis=1).astype(np.int64)
-    off = np.stack([pts.offset_mm, twin_off], axis=1).astype(np.int64)
-    return arc, off
-
-
-def _part(
-    G: RoadNetwork, metric: Metric, arc: NDArray[np.int64], off: NDArray[np.int64]
-) -> NDArray[np.int64]:
-    """Weight of the first ``off`` millimetres of ``arc`` (the routing engine's rule)."""
-    if metric == "length":
-        return off
-    length = G.length_mm[arc]
-    safe = np.where(length > 0, length, 1)
-    return np.where(length > 0, G.duration_ms[arc] * off // safe, 0).astype(np.int64)
-
-
-_Side = tuple[NDArray[np.int64], NDArray[np.int64], NDArray[np.int64], NDArray[np.int64], NDArray[np.int64]]
-
-
-def _side(
-    G: RoadNetwork,
-    pts: SnappedPoints,
-    metric: Metric,
-    *,
-    leaving: bool,
-    cache: dict[tuple[int, str, bool], tuple[SnappedPoints, _Side]] | None,
-) -> _Side:
-    """A side of a table: positions, partial weights, the graph nodes used and each point's index in them."""
-    key = (id(pts), metric, leaving)
-    if cache is not None and (hit := cache.get(key)) is not None and hit[0] is pts:
-        return hit[1]
-    arc, off = _point_positions(G, pts)
-    part = _part(G, metric, arc, off)
-    node = (G.head if leaving else G.tail)[arc].astype(np.int64)
-    nodes, idx = np.unique(node, return_inverse=True)
-    side: _Side = (arc, off, part, nodes, idx.reshape(node.shape))
-    if cache is not None and len(pts) > 16:  # the plan's many sites: the same object every quote
-        if len(cache) >= 16:
-            cache.clear()
-        cache[key] = (pts, side)
-    return side
-
-
-def _rect_table(
-    engine: MatrixEngine,
-    src: SnappedPoints,
-    dst: SnappedPoints,
-    metric: Metric,
-    *,
-    cache: dict[tuple[int, str, bool], tuple[SnappedPoints, _Side]] | None = None,
-) -> NDArray[np.int64]:
-    """Shortest ``metric`` sums (mm or ms) from each ``src`` point to each ``dst`` point.
-
-    The same sums as the planner's square matrices: leave a point by the head of its arc
-    (or twin), arrive by the tail, drive directly along a shared arc when the target is
-    ahead; ``_BIG`` where there is no path.  ``cache`` keeps the preparation of large
-    sides (the plan's sites) between calls.
-    """
-    G = engine.net
-    w = G.length_mm if metric == "length" else G.duration_ms
-    s_arc, s_off, s_part, sources, s_idx = _side(G, src, metric, leaving=True, cache=cache)
-    t_arc, t_off, t_part, targets, t_idx = _side(G, dst, metric, leaving=False, cache=cache)
-    leave_cost = w[s_arc] - s_part
-    table = engine.node_table(sources, targets, metric=metric)
-    table[table < 0] = _BIG
-    into = table[:, t_idx[:, 0]] + t_part[:, 0][None, :]
-    np.minimum(into, table[:, t_idx[:, 1]] + t_part[:, 1][None, :], out=into)
-    best = leave_cost[:, 0][:, None] + into[s_idx[:, 0]]
-    np.minimum(best, leave_cost[:, 1][:, None] + into[s_idx[:, 1]], out=best)
-    for k in range(2):
-        for m in range(2):
-            same = (s_arc[:, k][:, None] == t_arc[:, m][None, :]) & (
-                t_off[:, m][None, :] >= s_off[:, k][:, None]
-            )
-            direct = t_part[:, m][None, :] - s_part[:, k][:, None]
-            np.minimum(best, np.where(same, direct, _BIG), out=best)
-    np.minimum(best, _BIG, out=best)
-    same_point = np.array(src.ids, dtype=object)[:, None] == np.array(dst.ids, dtype=object)[None, :]
-    best[same_point] = 0
-    result: NDArray[np.int64] = best
-    return result
-
-
 class RoadTravelLookup:
     """:class:`~tournee.tariffs.travel.TravelLookup` on road networks.
 
@@ -168,7 +74,7 @@ class RoadTravelLookup:
         self.road = road
         self._snapped: dict[tuple[Profile, int], tuple[Sequence[Site], SnappedPoints]] = {}
         self._small: dict[tuple[Profile, tuple[tuple[str, float, float], ...]], SnappedPoints] = {}
-        self._sides: dict[tuple[int, str, bool], tuple[SnappedPoints, _Side]] = {}
+        self._sides: SideCache = {}
 
     def _snap(self, profile: Profile, sites: Sequence[Site]) -> SnappedPoints:
         key = (profile, id(sites))
@@ -208,9 +114,9 @@ class RoadTravelLookup:
         engine = self.road.engine(profile)
         src_on = src if s_on.size == len(src) else src.subset(s_on)
         dst_on = dst if d_on.size == len(dst) else dst.subset(d_on)
-        length_mm = _rect_table(engine, src_on, dst_on, "length", cache=self._sides)
-        duration_ms = _rect_table(engine, src_on, dst_on, "duration", cache=self._sides)
-        ok = (length_mm < _BIG) & (duration_ms < _BIG)
+        length_mm = rect_table(engine, src_on, dst_on, "length", cache=self._sides)
+        duration_ms = rect_table(engine, src_on, dst_on, "duration", cache=self._sides)
+        ok = (length_mm < NO_PATH_SUM) & (duration_ms < NO_PATH_SUM)
         block = np.ix_(s_on, d_on)
         dist[block] = np.where(ok, (length_mm + 500) // 1000, -1)
         dur[block] = np.where(ok, (duration_ms + 500) // 1000, -1)

@@ -144,9 +144,16 @@ def shot(driver: Any, name: str) -> Path:
 
 
 def wait_for(driver: Any, condition: Any, timeout: float = 30.0) -> Any:
+    """Poll ``condition`` until truthy; an element missing or re-rendered meanwhile means "not yet"."""
+    from selenium.common.exceptions import NoSuchElementException, StaleElementReferenceException
     from selenium.webdriver.support.ui import WebDriverWait
 
-    return WebDriverWait(driver, timeout, poll_frequency=0.1).until(condition)
+    return WebDriverWait(
+        driver,
+        timeout,
+        poll_frequency=0.1,
+        ignored_exceptions=(NoSuchElementException, StaleElementReferenceException),
+    ).until(condition)
 
 
 def live_server(app: FastAPI) -> Iterator[LiveServer]:

@@ -297,6 +297,10 @@ def test_shopper_gets_quotes_and_orders(page: Any, server: b.LiveServer, app_cli
     assert " €" in text
     assert "kg CO2e" in text
     assert "dont carbone" in text
+    # The shipped tiers' names are shown in the page's language, relay variants included.
+    assert "Express, le lendemain" in text
+    assert "Express, next day" not in text
+    assert "point relais" in text or "relay point" not in text
     b.wait_for(page, lambda d: d.find_elements(By.CSS_SELECTOR, "#chart svg"))  # price and CO2e per tier
     assert page.execute_script("return document.documentElement.scrollWidth") <= 390
     b.shot(page, "shopper-tiers")

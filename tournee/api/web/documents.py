@@ -655,6 +655,18 @@ def fill_rate_chart_svg(
     return _svg(fig)
 
 
+_RELAY_SUFFIX = " — relay point"
+
+
+def _tier_name(name: str, t: Any) -> str:
+    """A shipped tier's name in the catalogue's language (relay variants too); others as given."""
+    if not name.strip():  # gettext("") is the catalogue's header
+        return name
+    if name.endswith(_RELAY_SUFFIX):
+        return str(t.gettext(name[: -len(_RELAY_SUFFIX)])) + str(t.gettext(_RELAY_SUFFIX))
+    return str(t.gettext(name))
+
+
 def tier_chart_svg(
     tiers: Sequence[TierQuote], *, currency: str = "EUR", lang: str = i18n.DEFAULT_LANG
 ) -> str:
@@ -678,7 +690,7 @@ def tier_chart_svg(
 
     t = i18n.translations(lang)
     shown = [q for q in tiers if q.available]
-    names = ["\n".join(textwrap.wrap(q.name, 24)) or q.tier for q in shown]
+    names = ["\n".join(textwrap.wrap(_tier_name(q.name, t), 24)) or q.tier for q in shown]
     fig = Figure(figsize=(7, 0.9 + 0.55 * max(len(shown), 1)), dpi=100)
     left, right = fig.subplots(1, 2, sharey=True)
     ys = list(range(len(shown)))

@@ -103,6 +103,40 @@ REASONS: dict[str, str] = {
     UnassignedReason.SEARCH_TIME: N_("The search ran out of time before placing it"),
 }
 
+# The shipped policy's tier names and the tariffs engine's fixed reasons, as the pages show them
+# (an operator's own tiers keep the names their policy gives).
+TIER_NAMES: dict[str, str] = {
+    "Express, next day": N_("Express, next day"),
+    "Standard, 2–3 days": N_("Standard, 2–3 days"),
+    "Weekly circuit (next circuit day of your zone)": N_("Weekly circuit (next circuit day of your zone)"),
+    "Within 14 days": N_("Within 14 days"),
+    " — relay point": N_(" — relay point"),
+}
+
+QUOTE_REASONS: dict[str, str] = {
+    "too large for the room left on every vehicle-day of the tier": N_(
+        "Too large for the room left in this tier's rounds"
+    ),
+    "its time windows cannot be met on any vehicle-day of the tier": N_(
+        "Its time window cannot be met in this tier's rounds"
+    ),
+    "no vehicle working in the tier has the skills it needs": N_(
+        "No vehicle of this tier has the equipment it needs"
+    ),
+    "no road joins its pickup or delivery to the rounds of the tier": N_(
+        "No road joins the address to this tier's rounds"
+    ),
+    "the rounds of the tier are locked (already dispatched)": N_("This tier's rounds have already left"),
+    "no vehicle works on the tier's days": N_("No vehicle works on this tier's days"),
+    "no round runs on the tier's days and this tier does not open one": N_(
+        "No round runs on this tier's days"
+    ),
+    "every round on the tier's days is full or out of time, and this tier does not open a new vehicle-day": N_(
+        "Every round on this tier's days is full"
+    ),
+    "no circuit zone covers the delivery address": N_("No circuit serves this address"),
+}
+
 FAILURE_REASONS: dict[str, str] = {
     "absent": N_("Nobody at home"),
     "refused": N_("Refused by the customer"),
@@ -241,6 +275,8 @@ def build_router(*, api_prefix: str = "/v1", root: str = "") -> APIRouter:
             "messages": {msg: t.gettext(msg) for msg in JS_MESSAGES},
             "reasons": {str(k): t.gettext(v) for k, v in REASONS.items()},
             "failure_reasons": {k: t.gettext(v) for k, v in FAILURE_REASONS.items()},
+            "tier_names": {k: t.gettext(v) for k, v in TIER_NAMES.items()},
+            "quote_reasons": {k: t.gettext(v) for k, v in QUOTE_REASONS.items()},
             "phases": {k: t.gettext(v) for k, v in PHASES.items()},
             "kinds": {k.value: documents._kind_label(k, lang) for k in StopKind},
             "center": list(center),

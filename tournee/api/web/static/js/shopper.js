@@ -54,8 +54,8 @@
         onclick: () => choose(q),
       },
         isPlanet ? el("span", { class: "badge", text: t("Cheapest for the planet") }) : null,
-        el("div", { class: "name", text: q.name }),
-        q.available ? el("div", { class: "when", text: dates(q) }) : el("div", { class: "when", text: q.reason || t("Not available") }),
+        el("div", { class: "name", text: T.tierName(q) }),
+        q.available ? el("div", { class: "when", text: dates(q) }) : el("div", { class: "when", text: T.quoteReason(q.reason) || t("Not available") }),
         q.available ? el("div", { class: "price", text: T.money(q.price_cents) }) : null,
         q.available ? el("div", { class: "co2", text: T.kg(q.co2e_g, 2) + " CO2e" }) : null,
         q.available ? el("div", { class: "small muted", text: T.fmt(t("of which carbon: {amount}"), { amount: T.money(q.carbon_cents) }) }) : null,
@@ -133,7 +133,7 @@
       const done = document.getElementById("done");
       done.classList.remove("hidden");
       document.getElementById("done-summary").textContent = T.fmt(t("{tier}: {when}, {price}."), {
-        tier: state.tier.name, when: dates(Object.assign({}, state.tier, order)), price: T.money(order.price_cents),
+        tier: T.tierName(state.tier), when: dates(Object.assign({}, state.tier, order)), price: T.money(order.price_cents),
       });
       document.getElementById("done-summary").textContent += " " +
         T.fmt(t("This delivery emits about {kg} CO2e."), { kg: T.kg(state.tier.co2e_g, 2) });

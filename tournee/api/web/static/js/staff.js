@@ -72,10 +72,10 @@
         onchange: () => pick(q),
       });
       const dates = q.date_from ? (q.date_from === q.date_to || !q.date_to ? T.date(q.date_from, "short")
-        : T.date(q.date_from, "short") + " – " + T.date(q.date_to, "short")) : (q.reason || t("Not available"));
+        : T.date(q.date_from, "short") + " – " + T.date(q.date_to, "short")) : (T.quoteReason(q.reason) || t("Not available"));
       const tr = el("tr", { class: state.tier && state.tier.tier === q.tier ? "selected" : "", onclick: () => { if (q.available) { radio.checked = true; pick(q); } } },
         el("td", {}, radio),
-        el("td", {}, el("label", { for: id, text: q.name })),
+        el("td", {}, el("label", { for: id, text: T.tierName(q) })),
         el("td", { text: dates }),
         el("td", { class: "num", text: q.available ? T.money(q.price_cents) : "—" }),
         el("td", { class: "num", text: q.available ? T.number(q.co2e_g / 1000, 2) : "—" }),
@@ -144,7 +144,7 @@
         headers: { "Idempotency-Key": state.quote.id + ":" + state.tier.tier + ":" + customer.id },
         body: { quote_id: state.quote.id, tier: state.tier.tier, customer_id: customer.id, notes, collect_cents },
       });
-      let message = T.fmt(t("Order saved for {name}: {tier}, {price}."), { name: customer.name, tier: state.tier.name, price: T.money(order.price_cents) });
+      let message = T.fmt(t("Order saved for {name}: {tier}, {price}."), { name: customer.name, tier: T.tierName(state.tier), price: T.money(order.price_cents) });
       if ($("weekly").checked) {
         const day = $("weekday").value;
         const first = state.tier.date_from ? T.addDays(state.tier.date_from, 7) : T.isoDate(new Date());

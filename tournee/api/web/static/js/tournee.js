@@ -228,11 +228,27 @@ const Tournee = (() => {
     return me;
   }
 
+  // A quoted tier's name and reason in the page's language (the shipped tiers and the
+  // tariffs engine's fixed reasons; an operator's own names and other reasons as given).
+  const RELAY = " — relay point";
+  function tierName(q) {
+    const names = cfg.tier_names || {};
+    const name = q.name || "";
+    if (name.endsWith(RELAY)) {
+      const parent = name.slice(0, -RELAY.length);
+      return (names[parent] || parent) + (names[RELAY] || RELAY);
+    }
+    return names[name] || name;
+  }
+  function quoteReason(reason) {
+    return (cfg.quote_reasons && cfg.quote_reasons[reason]) || reason;
+  }
+
   takeTokenFromUrl();
   document.addEventListener("DOMContentLoaded", fixLanguageLinks);
 
   return {
-    cfg, t, fmt, token, askToken, signOut, api, ApiError, problemText, flash, onApiError,
+    cfg, t, fmt, tierName, quoteReason, token, askToken, signOut, api, ApiError, problemText, flash, onApiError,
     setTenant, money, number, kg, km, date, isoDate, addDays, clock, el, debounce, uuid, download, loadMe,
   };
 })();

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import copy
+import logging
 import os
+import re
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
+import uvicorn
 
 from tournee.api.settings import Settings
 
@@ -33,7 +37,6 @@ def serve(
     ] = 1,
 ) -> None:
     """Serve the API under /v1 (OpenAPI at /docs) — SQLite under the data folder by default."""
-    import uvicorn
 
     from tournee.api.app import create_app
     from tournee.domain import TourneeError
@@ -68,7 +71,7 @@ def serve(
     typer.echo(f"database: {shown}")
     typer.echo(f"API: http://{host}:{port}/v1  (OpenAPI: http://{host}:{port}/docs)")
     if workers == 1:
-        uvicorn.run(app, host=host, port=port, log_level="info")
+        uvicorn.run(app, host=host, port=port, log_level="info", log_config=log_config())
         return
     # Several processes: each builds its app from the environment (the overrides above go there).
     if data_dir is not None:
@@ -85,7 +88,31 @@ def serve(
         port=port,
         workers=workers,
         log_level="info",
+        log_config=log_config(),
     )
+
+
+class RedactTokens(logging.Filter):
+    """Hide ``token=…`` query values in uvicorn's access log (page links may carry a token)."""
+
+    _TOKEN = re.compile(r"(?i)(\btoken=)[^&\s]+")
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if isinstance(record.args, tuple):
+            record.args = tuple(
+                self._TOKEN.sub(r"\1***", a) if isinstance(a, str) else a for a in record.args
+            )
+        elif isinstance(record.msg, str):
+            record.msg = self._TOKEN.sub(r"\1***", record.msg)
+        return True
+
+
+def log_config() -> dict[str, Any]:
+    """uvicorn's logging configuration with tokens redacted from the access log."""
+    config = copy.deepcopy(uvicorn.config.LOGGING_CONFIG)
+    config.setdefault("filters", {})["redact_tokens"] = {"()": f"{__name__}.RedactTokens"}
+    config["handlers"]["access"].setdefault("filters", []).append("redact_tokens")
+    return config
 
 
 db_app = typer.Typer(

@@ -47,6 +47,9 @@ def N_(message: str) -> str:  # noqa: N802  (the gettext convention Babel extrac
 
 # Strings the pages' scripts show (t("…") in static/js); translated per page.
 JS_MESSAGES: tuple[str, ...] = (
+    N_("No relay point within {km} km of the address"),
+    N_("This tier's days fall outside the current plan"),
+    N_("No circuit day of your zone in this tier's days"),
     N_("Your access token is missing or no longer valid."),
     N_("This access token may not open this page."),
     N_("between {a} and {b}"),

@@ -241,7 +241,14 @@ const Tournee = (() => {
     return names[name] || name;
   }
   function quoteReason(reason) {
-    return (cfg.quote_reasons && cfg.quote_reasons[reason]) || reason;
+    if (!reason) return reason;
+    const fixed = cfg.quote_reasons && cfg.quote_reasons[reason];
+    if (fixed) return fixed;
+    const relay = /^no relay point within ([\d.]+) km of the delivery address$/.exec(reason);
+    if (relay) return fmt(t("No relay point within {km} km of the address"), { km: relay[1].replace(".", cfg.lang === "fr" ? "," : ".") });
+    if (/^its days \(.*\) fall outside the plan/.test(reason)) return t("This tier's days fall outside the current plan");
+    if (/^no circuit day of zone /.test(reason)) return t("No circuit day of your zone in this tier's days");
+    return reason;
   }
 
   takeTokenFromUrl();

@@ -273,8 +273,7 @@ def pooled_daily_vans(sc: Any, travel: Any, *, time_limit_s: float, carbon_price
     """Baseline (b): diesel vans from the depot, every order due at home the next day."""
     from tournee.domain import Vehicle
     from tournee.routing.scenario import default_vehicle_types
-    from tournee.routing.solver import SolveParams
-    from tournee.routing.week import WeekParams, WeekProblem, plan_week
+    from tournee.routing.week import WeekParams, WeekProblem, plan_week, week_search
 
     orders = next_day_orders(sc)
     per_day: dict[int, int] = {}
@@ -304,14 +303,13 @@ def pooled_daily_vans(sc: Any, travel: Any, *, time_limit_s: float, carbon_price
         carbon_price_cents_per_t=carbon_price,
         id=f"{sc.name}-pooled-vans",
     )
-    params = WeekParams(solve=SolveParams(time_limit_s=time_limit_s), two_echelon=False, grid=grid)
+    params = WeekParams(solve=week_search(time_limit_s), two_echelon=False, grid=grid)
     return plan_week(problem, travel=travel, params=params), vans
 
 
 def tournee_plan(sc: Any, travel: Any, *, time_limit_s: float, carbon_price: int, grid: str) -> Any:
     """Tournée: the scenario's own fleet (vans and cargo bikes), tiers and relay points."""
-    from tournee.routing.solver import SolveParams
-    from tournee.routing.week import WeekParams, WeekProblem, plan_week
+    from tournee.routing.week import WeekParams, WeekProblem, plan_week, week_search
 
     problem = WeekProblem(
         horizon=sc.horizon,
@@ -323,7 +321,7 @@ def tournee_plan(sc: Any, travel: Any, *, time_limit_s: float, carbon_price: int
         carbon_price_cents_per_t=carbon_price,
         id=sc.name,
     )
-    params = WeekParams(solve=SolveParams(time_limit_s=time_limit_s), grid=grid)
+    params = WeekParams(solve=week_search(time_limit_s), grid=grid)
     return plan_week(problem, travel=travel, params=params)
 
 

@@ -183,8 +183,7 @@ def _plan_once(job: dict[str, Any]) -> dict[str, Any]:
     from tournee.routing.matrix import RoadTravel
     from tournee.routing.network import load_networks
     from tournee.routing.scenario import ScenarioParams, build_scenario
-    from tournee.routing.solver import SolveParams
-    from tournee.routing.week import WeekParams, WeekProblem, plan_week
+    from tournee.routing.week import WeekParams, WeekProblem, plan_week, week_search
 
     phases = _PhaseLog()
     for name in ("tournee.routing.solver", "tournee.routing.matrix"):
@@ -225,7 +224,7 @@ def _plan_once(job: dict[str, Any]) -> dict[str, Any]:
         merchants=sc.merchants,
         carbon_price_cents_per_t=job["carbon_price"],
     )
-    params = WeekParams(solve=SolveParams(time_limit_s=job["limit"]))
+    params = WeekParams(solve=week_search(job["limit"]))
     travel = _TimedTravel(RoadTravel(nets, cache_dir=job["cache_dir"]))
     t2 = time.perf_counter()
     plan = plan_week(problem, travel=travel, params=params)

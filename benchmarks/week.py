@@ -102,8 +102,7 @@ def _plan_once(job: dict[str, Any]) -> dict[str, Any]:
     from tournee.routing.matrix import RoadTravel
     from tournee.routing.network import load_networks
     from tournee.routing.scenario import ScenarioParams, synthetic_scenario
-    from tournee.routing.solver import SolveParams
-    from tournee.routing.week import WeekParams, WeekProblem, plan_week
+    from tournee.routing.week import WeekParams, WeekProblem, plan_week, week_search
 
     t0 = time.perf_counter()
     nets = load_networks(job["map"], cache_dir=job["cache_dir"])
@@ -138,7 +137,7 @@ def _plan_once(job: dict[str, Any]) -> dict[str, Any]:
         carbon_price_cents_per_t=job["carbon_price"],
     )
     params = WeekParams(
-        strategy=job["strategy"], bike_zone_m=job["bike_zone_m"], solve=SolveParams(time_limit_s=job["limit"])
+        strategy=job["strategy"], bike_zone_m=job["bike_zone_m"], solve=week_search(job["limit"])
     )
     travel = _Timed(RoadTravel(nets, cache_dir=job["cache_dir"]))
     sites = sc.sites()

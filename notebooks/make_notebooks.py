@@ -171,8 +171,7 @@ from tournee.api.services.maps import default_map_path, load_map
 from tournee.domain import DAY_S, Profile, TimeWindow, Vehicle
 from tournee.routing.matrix import RoadTravel
 from tournee.routing.scenario import ScenarioParams, build_scenario, default_vehicle_types, with_orders
-from tournee.routing.solver import SolveParams
-from tournee.routing.week import WeekParams, WeekProblem, plan_week
+from tournee.routing.week import WeekParams, WeekProblem, plan_week, week_search
 
 
 def rural_map() -> tuple[Path, bool]:
@@ -234,7 +233,7 @@ daily = with_orders(scenario, [due(o, o.earliest_day, o.earliest_day) for o in s
 def plan(sc, vehicles):
     problem = WeekProblem(horizon=sc.horizon, hubs=sc.hubs, vehicles=vehicles, orders=sc.orders,
                           tiers=sc.tiers, merchants=sc.merchants, carbon_price_cents_per_t=7_500)
-    params = WeekParams(solve=SolveParams(time_limit_s=5.0), two_echelon=False)
+    params = WeekParams(solve=week_search(5.0), two_echelon=False)
     return plan_week(problem, travel=travel, params=params)
 
 
@@ -314,8 +313,7 @@ from tournee.api.services.quoting import (
 from tournee.domain import Profile
 from tournee.routing.matrix import RoadTravel
 from tournee.routing.scenario import ScenarioParams, build_scenario, with_orders
-from tournee.routing.solver import SolveParams
-from tournee.routing.week import WeekParams, WeekProblem, plan_week
+from tournee.routing.week import WeekParams, WeekProblem, plan_week, week_search
 from tournee.tariffs import carbon_surcharge_cents, load_carbon_prices, quote_order_detailed
 
 map_path = default_map_path()
@@ -332,7 +330,7 @@ def plan_of(orders):
     sc = with_orders(scenario, orders)
     problem = WeekProblem(horizon=sc.horizon, hubs=sc.hubs, vehicles=sc.vehicles, orders=sc.orders,
                           tiers=sc.tiers, merchants=sc.merchants, carbon_price_cents_per_t=7_500)
-    return plan_week(problem, travel=road, params=WeekParams(solve=SolveParams(time_limit_s=3.0)))
+    return plan_week(problem, travel=road, params=WeekParams(solve=week_search(3.0)))
 
 
 full_plan = plan_of(week_orders)

@@ -42,13 +42,12 @@ from tournee.domain import (
     Vehicle,
     VehicleType,
 )
-from tournee.routing.solver import SolveParams
 from tournee.routing.travel import HaversineTravel, SiteMatrices
-from tournee.routing.week import WeekParams, WeekProblem, plan_week
+from tournee.routing.week import WeekParams, WeekProblem, plan_week, week_search
 
 MONDAY = dt.date(2026, 11, 30)
 HORIZON = Horizon(start=MONDAY, days=7)
-FAST = WeekParams(solve=SolveParams(time_limit_s=1.0))
+FAST = WeekParams(solve=week_search(1.0))
 
 VAN = VehicleType(
     id="van",
@@ -282,7 +281,7 @@ def test_auto_strategy_solves_a_small_week_as_one_model(week_orders: list[Order]
 @given(seed=st.integers(min_value=0, max_value=10_000), by_day=st.booleans())
 def test_random_weeks_keep_every_promise(seed: int, by_day: bool) -> None:
     problem = _problem(_orders(9, seed=seed))
-    params = WeekParams(strategy="by_day" if by_day else "joint", solve=SolveParams(time_limit_s=0.3))
+    params = WeekParams(strategy="by_day" if by_day else "joint", solve=week_search(0.3))
     assert_plan_keeps_its_promises(problem, plan_week(problem, travel=HaversineTravel(), params=params))
 
 
@@ -326,11 +325,79 @@ def test_days_first_empties_a_light_vehicle_day_into_another_day_of_the_window()
         for i in range(9)
     ]
     problem = _problem(orders, vehicles=(van,))
-    params = WeekParams(strategy="by_day", solve=SolveParams(time_limit_s=3.0))
+    params = WeekParams(strategy="by_day", solve=week_search(3.0))
     plan = plan_week(problem, travel=HaversineTravel(), params=params)
     assert_plan_keeps_its_promises(problem, plan)
     assert len(plan.served_order_ids) == 9
     assert len(plan.routes) == 1
+
+
+def test_a_busy_week_is_spread_over_its_days_keeping_a_van_free_each_day() -> None:
+    """Eighty quarter-hour deliveries that may go any weekday, two vans: the week is busy
+    (its estimated work is over a third of the fleet's), so the days are not filled one
+    after the other -- that overloads a day whenever the estimate of a stop's work is
+    optimistic, and leaves no van for orders phoned in during the week.  The plan uses at
+    most one van a day."""
+    shop = SHOPS[1]
+    rng = random.Random(7)
+    orders = [
+        Order(
+            id=f"b{i:02d}",
+            merchant_id=shop.id,
+            pickup=shop,
+            delivery=_site(f"b-c{i:02d}", 25.05 + rng.uniform(-0.08, 0.08), 60.35 + rng.uniform(-0.04, 0.04)),
+            weight_g=3_000,
+            service_s=900,
+            earliest_day=0,
+            latest_day=4,
+        )
+        for i in range(80)
+    ]
+    vans = tuple(Vehicle(id=f"van-{k}", type=VAN, depot_id="depot") for k in (1, 2))
+    problem = _problem(orders, vehicles=vans)
+    plan = plan_week(
+        problem, travel=HaversineTravel(), params=WeekParams(strategy="by_day", solve=week_search(3.0))
+    )
+    assert_plan_keeps_its_promises(problem, plan)
+    assert plan.unassigned == ()
+    per_day = Counter(r.day for r in plan.routes)
+    assert max(per_day.values()) == 1, per_day
+
+
+def test_an_order_open_on_one_day_of_its_window_is_planned_on_that_day() -> None:
+    """Wednesday-only delivery hours inside a Monday-to-Wednesday window: the order is not
+    pooled with its Monday neighbours (no hour of Monday fits it) nor moved to the quieter
+    Tuesday; it goes on Wednesday's round."""
+    shop = SHOPS[0]
+
+    def order(oid: str, lon: float, day: int, *, last: int | None = None, hours: int | None = None) -> Order:
+        windows = (
+            ()
+            if hours is None
+            else (TimeWindow(start_s=2 * DAY_S + hours * 3600, end_s=2 * DAY_S + (hours + 2) * 3600),)
+        )
+        return Order(
+            id=oid,
+            merchant_id=shop.id,
+            pickup=shop,
+            delivery=_site(f"{oid}-c", lon, 60.27),
+            weight_g=2_000,
+            earliest_day=day,
+            latest_day=day if last is None else last,
+            windows=windows,
+        )
+
+    monday = [order(f"mon{i}", 24.70 + 0.002 * i, 0) for i in range(4)]
+    tuesday = [order("tue0", 24.60, 1)]
+    wednesday = [order(f"wed{i}", 24.55 - 0.002 * i, 2) for i in range(3)]
+    picky = order("picky", 24.703, 0, last=2, hours=10)
+    problem = _problem([*monday, *tuesday, *wednesday, picky], vehicles=_fleet(bikes=0)[:1])
+    params = WeekParams(strategy="by_day", solve=week_search(3.0))
+    plan = plan_week(problem, travel=HaversineTravel(), params=params)
+    assert_plan_keeps_its_promises(problem, plan)
+    assert plan.unassigned == ()
+    (route,) = [r for r in plan.routes if "picky" in r.order_ids]
+    assert route.day == 2
 
 
 def test_bike_does_several_trips_reloading_at_its_hub() -> None:

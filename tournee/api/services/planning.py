@@ -32,8 +32,8 @@ from tournee.domain import InvalidInput, MapError, Plan, Profile
 from tournee.routing.graph import RoadNetwork
 from tournee.routing.matrix import RoadTravel
 from tournee.routing.scenario import Scenario, ScenarioParams, build_scenario
-from tournee.routing.solver import SolveParams, SolveProgress
-from tournee.routing.week import WeekParams, WeekProblem, plan_week
+from tournee.routing.solver import SolveProgress
+from tournee.routing.week import WeekParams, WeekProblem, plan_week, week_search
 
 __all__ = [
     "DEFAULT_CARBON_PRICE",
@@ -262,7 +262,7 @@ def plan_scenario(
     plan = plan_week(
         problem,
         travel=travel,
-        params=WeekParams(solve=SolveParams(time_limit_s=float(time_limit_s), seed=seed)),
+        params=WeekParams(solve=week_search(float(time_limit_s), seed=seed)),
         progress=on_progress,
     )
     log.info("plan %s: %.2f s", plan.id, time.perf_counter() - t0)

@@ -595,15 +595,20 @@ def _point_topology_tables(
             CCHEngine._save(topo, entry)
     nodes = np.ascontiguousarray(np.arange(net.node_count, net.node_count + n), dtype=np.uint32)
     inf = int(prk.INF_WEIGHT)
+    expand = n != len(rep) or bool(np.any(rep != np.arange(len(rep))))
 
     def table(weights: NDArray[np.int64]) -> NDArray[np.int64]:
         # A metric of its own per thread: one CCHMetric must never answer two tables at once.
         metric = prk.CCHMetric(topo)
         metric.customize(np.ascontiguousarray(weights, dtype=np.uint32))
-        raw = np.asarray(metric.distances_many_to_many(nodes, nodes), dtype=np.int64).reshape(n, n)
-        raw[raw >= inf] = _BIG
+        # uint32 until the last step: a 5,000-point table is 100 MB as returned, 200 MB as int64
+        raw = np.asarray(metric.distances_many_to_many(nodes, nodes)).reshape(n, n)
         np.fill_diagonal(raw, 0)
-        return raw[np.ix_(rep, rep)]
+        if expand:
+            raw = raw[np.ix_(rep, rep)]
+        out = raw.astype(np.int64)
+        out[raw >= inf] = _BIG
+        return out
 
     if threads > 1:  # the binding releases the GIL: the two metrics run on two cores
         with ThreadPoolExecutor(max_workers=2, thread_name_prefix="matrix") as pool:
@@ -640,10 +645,10 @@ def travel_matrices(
     """
     start = time.perf_counter()
     n = len(snapped)
-    dist = np.zeros((n, n), dtype=np.int64)
-    dur = np.zeros((n, n), dtype=np.int64)
-    reach = np.zeros((n, n), dtype=np.bool_)
     on = np.flatnonzero(snapped.on_network)
+    dist = np.zeros((n, n) if on.size < n else (0, 0), dtype=np.int64)
+    dur = np.zeros_like(dist)
+    reach = np.zeros(dist.shape, dtype=np.bool_)
     if on.size:
         subset = snapped.subset(on)
         pos = _positions(engine.net, subset)
@@ -658,11 +663,20 @@ def travel_matrices(
         else:
             length_mm = _point_table(engine, pos, "length")
             duration_ms = _point_table(engine, pos, "duration")
-        ok = (length_mm < _BIG) & (duration_ms < _BIG)
-        block = np.ix_(on, on)
-        reach[block] = ok
-        dist[block] = np.where(ok, (length_mm + 500) // 1000, 0)
-        dur[block] = np.where(ok, (duration_ms + 500) // 1000, 0)
+        # in place: at 5,000 points every n x n int64 temporary is 200 MB
+        ok = length_mm < _BIG
+        ok &= duration_ms < _BIG
+        for table in (length_mm, duration_ms):  # mm -> m, ms -> s, half up; 0 where no path
+            table += 500
+            table //= 1000
+            np.multiply(table, ok, out=table)
+        if on.size == n:
+            dist, dur, reach = length_mm, duration_ms, ok
+        else:
+            block = np.ix_(on, on)
+            reach[block] = ok
+            dist[block] = length_mm
+            dur[block] = duration_ms
     seconds = time.perf_counter() - start
     result = TravelMatrices(
         profile=engine.net.profile,

@@ -330,7 +330,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         "runs": runs,
         "plot": None,
     }
-    if args.plot and str(args.plot):
+    if args.plot and str(args.plot) not in ("", "."):  # Path("") is "."
         result["plot"] = str(plot(result, args.plot))
     return result
 

@@ -260,12 +260,18 @@ def week_orders() -> list[Order]:
 def test_every_promise_holds_for_every_strategy(
     week_orders: list[Order], strategy: str, zone_max_legs: int
 ) -> None:
-    problem = _problem(week_orders)
+    # small sectors need a fleet to cut: a sector gets at least five vehicle-days
+    extra = tuple(
+        Vehicle(id=f"van-x{k}", type=VAN, depot_id="depot") for k in range(8 if zone_max_legs < 10 else 0)
+    )
+    problem = _problem(week_orders, vehicles=_fleet() + extra)
     params = dataclasses.replace(FAST, strategy=strategy, zone_max_legs=zone_max_legs)
-    plan = plan_week(problem, travel=HaversineTravel(), params=params)
+    phases: set[str] = set()
+    plan = plan_week(problem, travel=HaversineTravel(), params=params, progress=lambda p: phases.add(p.phase))
     assert_plan_keeps_its_promises(problem, plan)
     assert len(plan.served_order_ids) >= 25
     assert plan.stats.strategy.startswith(strategy)
+    assert any("zone" in p for p in phases) == bool(extra), phases
     kinds = {leg.kind for leg in plan.legs}
     assert {LegKind.TO_HUB, LegKind.FROM_HUB, LegKind.HUB_HANDLING, LegKind.DOOR_TO_DOOR} <= kinds
 

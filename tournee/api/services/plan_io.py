@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import io
 import json
 import logging
 import re
@@ -1016,7 +1017,7 @@ def read_orders(path: Path, fleet: Scenario) -> Scenario:
         raise InvalidInput(f"orders {str(path)!r}: no such file") from None
     except (OSError, UnicodeDecodeError) as exc:
         raise InvalidInput(f"orders {str(path)!r}: unreadable ({exc})") from None
-    reader = csv.DictReader(text.splitlines())
+    reader = csv.DictReader(io.StringIO(text, newline=""))  # quoted cells may hold line breaks
     header = [h.strip() for h in (reader.fieldnames or [])]
     missing = [c for c in _REQUIRED_COLUMNS if c not in header]
     if missing:
@@ -1401,7 +1402,6 @@ def orders_csv(scenario: Scenario) -> str:
     customer windows as dated intervals, so reading the file back with the fleet of
     :func:`fleet_toml` gives the same orders.
     """
-    import io
 
     customers = {c.id: c for c in scenario.customers}
     relays = {h.site.id: h.id for h in scenario.hubs if h.site.kind is SiteKind.RELAY_POINT}

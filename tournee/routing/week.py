@@ -1117,12 +1117,20 @@ def _anchor(leg: _Leg) -> Site:
     return leg.pickup if leg.kind is LegKind.TO_HUB else leg.delivery
 
 
-#: A day is cut into sectors of at least this many vehicle-days (Porto, 5,000 orders, 14 vans
-#: + 6 bikes, 120 s: sectors of 2 vans served 3,313 orders, of 3-4 vans 3,403, of 7 vans 3,473).
+#: A day is cut into sectors of at least this many vehicle-days when the search is short
+#: (Porto, 5,000 orders, 14 vans + 6 bikes, 120 s: sectors of 2 vans served 3,313 orders,
+#: of 3-4 vans 3,403, of 7 vans 3,473) ...
 ZONE_MIN_VEHICLES = 5
+#: ... and of at least this many when it is long, i.e. the days-first search has at least
+#: ``LONG_SEARCH_S_PER_LEG`` seconds per leg: small sectors search better given the time
+#: (same week, 600 s: 2-van sectors 3,721 served and 1,309,031 EUR, 7-van ones 3,475 and 1,558,003).
+ZONE_MIN_VEHICLES_LONG = 2
+LONG_SEARCH_S_PER_LEG = 0.04
 
 
-def _zones(day: int, legs: list[_Leg], vdays: list[_VDay], max_legs: int) -> list[_Zone]:
+def _zones(
+    day: int, legs: list[_Leg], vdays: list[_VDay], max_legs: int, *, min_vehicles: int = ZONE_MIN_VEHICLES
+) -> list[_Zone]:
     """Cut a day into sectors around the depot with about ``max_legs`` legs each.
 
     Vehicles are dealt to the sectors in turn (largest first) so each sector gets a fair
@@ -1130,7 +1138,7 @@ def _zones(day: int, legs: list[_Leg], vdays: list[_VDay], max_legs: int) -> lis
     """
     # a sector needs a few vehicles to share its load: two vans in a sector of a busy day
     # each get more than they can do while the next sector's have room
-    k = max(1, min(len(vdays) // ZONE_MIN_VEHICLES, math.ceil(len(legs) / max(1, max_legs))))
+    k = max(1, min(len(vdays) // min_vehicles, math.ceil(len(legs) / max(1, max_legs))))
     if k == 1:
         z = _Zone(day=day, vdays=list(vdays), legs=list(legs))
         _centre(z)
@@ -1194,12 +1202,16 @@ def _solve_by_day(
     day_vdays: dict[int, list[_VDay]] = defaultdict(list)
     for vd in vdays:
         day_vdays[vd.day].append(vd)
-    zones: dict[int, list[_Zone]] = {
-        d: _zones(d, by_day[d], day_vdays[d], ctx.params.zone_max_legs) for d in sorted(by_day)
-    }
     main_budget = budget_s * (
         1.0 - REPAIR_SHARE * ctx.params.repair - CONSOLIDATE_SHARE * ctx.params.consolidate
     )
+    # long searches do better on small sectors, short ones on sectors with vehicles to share
+    long_search = main_budget / max(1, len(legs)) >= LONG_SEARCH_S_PER_LEG
+    min_vehicles = ZONE_MIN_VEHICLES_LONG if long_search else ZONE_MIN_VEHICLES
+    zones: dict[int, list[_Zone]] = {
+        d: _zones(d, by_day[d], day_vdays[d], ctx.params.zone_max_legs, min_vehicles=min_vehicles)
+        for d in sorted(by_day)
+    }
     total = max(1, len(legs))
     home: dict[int, _Zone] = {}
     dropped: list[_Leg] = []

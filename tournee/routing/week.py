@@ -1278,8 +1278,7 @@ def _repair_round(
             z
             for d in originals[leg.id].days
             for z in zones.get(d, ())
-            if id(z) not in tried.setdefault(leg.id, set())
-            and leg.vehicles & {vd.vehicle.id for vd in z.vdays}
+            if id(z) not in tried[leg.id] and leg.vehicles & {vd.vehicle.id for vd in z.vdays}
         ]
         if not options:
             still.append(leg)
@@ -1288,17 +1287,19 @@ def _repair_round(
         z = _nearest_zone([z for z in options if z.day == day], leg)
         tried[leg.id].add(id(z))
         retry.setdefault(id(z), (z, []))[1].append(replace(leg, days=[z.day]))
+    jobs = [
+        (z, [leg for v in z.visits for leg, is_p in v.nodes if is_p], extra) for z, extra in retry.values()
+    ]
     left = max(0.5, (deadline - time.perf_counter()) / max(1, rounds_left))
-    work = max(1, sum(sum(len(v.nodes) for v in z.visits) // 2 + len(extra) for z, extra in retry.values()))
-    for z, extra in retry.values():
-        kept = [leg for v in z.visits for leg, is_p in v.nodes if is_p]
+    work = max(1, sum(len(kept) + len(extra) for _, kept, extra in jobs))
+    for z, kept, extra in jobs:
         initial = {v.vday.key: [(leg.id, is_p) for leg, is_p in v.nodes] for v in z.visits}
         share = left * (len(kept) + len(extra)) / work
         z.visits, dr = _solve(
             ctx, [*kept, *extra], z.vdays, share, f"{phase} repair day {z.day}", initial=initial
         )
         for leg in dr:
-            tried.setdefault(leg.id, set()).add(id(z))
+            tried[leg.id].add(id(z))
         still.extend(dr)
     return still
 
@@ -1447,7 +1448,7 @@ def _assign_days(ctx: _Ctx, legs: list[_Leg], vdays: list[_VDay]) -> dict[int, i
         for i in range(4)
     )
     pool_until = min(1.0, max(POOL_FILL_FLOOR, POOL_FILL_MARGIN * week_load))
-    log.info(
+    log.debug(
         "day assignment: %d legs, estimated week load %.2f, days pooled up to %.2f",
         len(legs),
         week_load,

@@ -12,6 +12,7 @@ import itertools
 import random
 from collections import Counter, defaultdict
 from collections.abc import Sequence
+from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 import numpy as np
@@ -274,6 +275,57 @@ def test_every_promise_holds_for_every_strategy(
     assert any("zone" in p for p in phases) == bool(extra), phases
     kinds = {leg.kind for leg in plan.legs}
     assert {LegKind.TO_HUB, LegKind.FROM_HUB, LegKind.HUB_HANDLING, LegKind.DOOR_TO_DOOR} <= kinds
+
+
+def test_sectors_searched_in_worker_processes_keep_every_promise(
+    week_orders: list[Order], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Two worker processes search the sectors side by side: same promises, progress still reported."""
+    import tournee.routing.week as week
+
+    started: list[int] = []
+
+    class Pool(ProcessPoolExecutor):
+        def __init__(self, max_workers: int, **kwargs: object) -> None:
+            started.append(max_workers)
+            super().__init__(max_workers, **kwargs)  # type: ignore[call-overload]
+
+    monkeypatch.setattr(week, "PARALLEL_MIN_BUDGET_S", 0.5)
+    monkeypatch.setattr(week, "ProcessPoolExecutor", Pool)
+    extra = tuple(Vehicle(id=f"van-x{k}", type=VAN, depot_id="depot") for k in range(8))
+    problem = _problem(week_orders, vehicles=_fleet() + extra)
+    params = dataclasses.replace(FAST, strategy="by_day", zone_max_legs=4, workers=2, solve=week_search(3.0))
+    phases: list[str] = []
+    plan = plan_week(
+        problem, travel=HaversineTravel(), params=params, progress=lambda p: phases.append(p.phase)
+    )
+    assert_plan_keeps_its_promises(problem, plan)
+    assert len(plan.served_order_ids) >= 25
+    assert started == [2]
+    assert any("zone" in p for p in phases), phases
+
+
+def test_a_worker_pool_that_cannot_start_falls_back_to_this_process(
+    week_orders: list[Order], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import tournee.routing.week as week
+
+    def no_pool(*args: object, **kwargs: object) -> None:
+        raise OSError("no processes here")
+
+    monkeypatch.setattr(week, "PARALLEL_MIN_BUDGET_S", 0.5)
+    monkeypatch.setattr(week, "ProcessPoolExecutor", no_pool)
+    problem = _problem(week_orders)
+    params = dataclasses.replace(FAST, strategy="by_day", workers=2, solve=week_search(2.0))
+    plan = plan_week(problem, travel=HaversineTravel(), params=params)
+    assert_plan_keeps_its_promises(problem, plan)
+    assert len(plan.served_order_ids) >= 25
+
+
+@pytest.mark.parametrize("workers", [-1, 1.5, True])
+def test_workers_must_be_a_count(workers: object) -> None:
+    with pytest.raises(InvalidInput, match="workers"):
+        WeekParams(workers=workers)  # type: ignore[arg-type]
 
 
 def test_auto_strategy_solves_a_small_week_as_one_model(week_orders: list[Order]) -> None:

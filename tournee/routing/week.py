@@ -24,11 +24,16 @@ from __future__ import annotations
 
 import logging
 import math
+import multiprocessing as mp
+import os
+import threading
 import time
 from collections import defaultdict
 from collections.abc import Callable, Iterator, Mapping, Sequence
+from concurrent.futures import Future, ProcessPoolExecutor, as_completed
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 from numpy.typing import NDArray
@@ -80,7 +85,15 @@ from tournee.routing.solver import (
 )
 from tournee.routing.travel import SiteMatrices, TravelModel, haversine_m
 
-__all__ = ["STRATEGIES", "WEEK_FIRST_SOLUTIONS", "WeekParams", "WeekProblem", "plan_week", "week_search"]
+__all__ = [
+    "STRATEGIES",
+    "WEEK_FIRST_SOLUTIONS",
+    "WeekParams",
+    "WeekProblem",
+    "plan_week",
+    "week_search",
+    "worker_count",
+]
 
 log = logging.getLogger(__name__)
 
@@ -89,10 +102,14 @@ _BIG_M = 10_000_000  # metres charged for an arc with no route (never chosen)
 _MC = 1000  # milli-cents per cent
 
 #: First solutions of the week's models (pickup-and-delivery pairs, optional orders, many
-#: vehicle-days).  Local cheapest insertion builds a full plan in tens of milliseconds where
-#: parallel cheapest insertion (the solver's default, best on Solomon) takes ~0.5 s for 110
-#: pairs and put them all on one of three vans (Porto, 1,000 orders: 864 -> 937 served at 40 s).
-WEEK_FIRST_SOLUTIONS = ("LOCAL_CHEAPEST_INSERTION", "PARALLEL_CHEAPEST_INSERTION")
+#: vehicle-days).  On a day sector with more orders than its vans can take, parallel cheapest
+#: insertion fills the vans in about a second where local cheapest insertion + guided local
+#: search needs four times the time to get as far (Porto, 5,000 orders, a sector of 2 vans and
+#: 128 pairs: 87 pairs served after 1.7 s against 80, which local insertion reaches after 7 s;
+#: the whole week at 120 s: 3,721 served against 3,392; Porto, 1,000 orders, a 6-van sector of
+#: 100 pairs at 2.6 s: 110.6 against 152.9 in objective).  Local cheapest insertion is the
+#: fallback when the first finds nothing in time.
+WEEK_FIRST_SOLUTIONS = ("PARALLEL_CHEAPEST_INSERTION", "LOCAL_CHEAPEST_INSERTION")
 
 
 def week_search(time_limit_s: float = 10.0, **changes: Any) -> SolveParams:
@@ -102,7 +119,14 @@ def week_search(time_limit_s: float = 10.0, **changes: Any) -> SolveParams:
     :class:`SolveParams` fields (``seed``, ``metaheuristic`` …).
     """
     first, *extra = WEEK_FIRST_SOLUTIONS
-    base: dict[str, Any] = {"first_solution": first, "extra_first_solutions": tuple(extra)}
+    # the others are fallbacks, not a portfolio: parallel insertion needs about a second on a
+    # 250-stop sector, so a portfolio slot cuts it short and local insertion wins the slot
+    # with a plan the search then cannot improve (3.8 s sector: 80 pairs served against 87)
+    base: dict[str, Any] = {
+        "first_solution": first,
+        "extra_first_solutions": tuple(extra),
+        "portfolio_max_stops": 0,
+    }
     return SolveParams(**{**base, **changes, "time_limit_s": time_limit_s})
 
 
@@ -145,6 +169,11 @@ class WeekParams:
     zone_max_legs : int
         In ``by_day``, a day with more legs than this is cut into sectors around the depot,
         each with its share of the day's vehicles, routed separately (cluster first, route second).
+    workers : int
+        In ``by_day``, how many sectors are searched at once, each in a worker process
+        (0: one per CPU core this process may use; 1: all in this process).  Workers are
+        used only when the days-first search has ``PARALLEL_MIN_BUDGET_S`` seconds or more;
+        each sector then gets ``workers`` times the search time it would get alone.
     """
 
     strategy: str = "auto"
@@ -159,6 +188,7 @@ class WeekParams:
     consolidate: bool = True
     joint_warm_start: float = 0.3
     zone_max_legs: int = 120
+    workers: int = 0
 
     def __post_init__(self) -> None:
         if self.strategy not in STRATEGIES:
@@ -166,7 +196,7 @@ class WeekParams:
                 f"week params: strategy must be one of {list(STRATEGIES)}, got {self.strategy!r}",
                 pointer="/strategy",
             )
-        for name in ("joint_max_orders", "drop_penalty_cents", "bike_zone_m", "zone_max_legs"):
+        for name in ("joint_max_orders", "drop_penalty_cents", "bike_zone_m", "zone_max_legs", "workers"):
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, int) or value < 0:
                 raise InvalidInput(
@@ -375,6 +405,7 @@ class _Ctx:
     first_solution_s: float | None = None
     statuses: list[str] = field(default_factory=list)
     timed_out: set[int] = field(default_factory=set)  # legs of sub-problems with no solution in time
+    pool: ProcessPoolExecutor | Literal[False] | None = None  # worker processes; False: none to be had
 
 
 # --------------------------------------------------------------------------- entry point
@@ -469,6 +500,26 @@ def plan_week(
         else:
             van_legs.append(legs[0])
 
+    try:
+        return _plan_phases(ctx, problem, orders, locked_routes, unassigned, van_legs, bike_legs, pending, t0)
+    finally:
+        if ctx.pool:
+            ctx.pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _plan_phases(
+    ctx: _Ctx,
+    problem: WeekProblem,
+    orders: Mapping[str, Order],
+    locked_routes: list[Route],
+    unassigned: dict[str, Unassigned],
+    van_legs: list[_Leg],
+    bike_legs: list[_Leg],
+    pending: dict[str, _Leg],
+    t0: float,
+) -> Plan:
+    """Vans first, then bikes from the hubs the vans reached; the plan."""
+    params = ctx.params
     n_orders = len(van_legs) + len(bike_legs)
     strategy = params.strategy
     if strategy == "auto":
@@ -847,7 +898,20 @@ def _solve_phase(
     return _solve_by_day(ctx, legs, vdays, budget_s, phase)
 
 
-def _solve(
+@dataclass(slots=True, kw_only=True)
+class _Job:
+    """One sub-problem ready for the solver: its OR-Tools model and how to read it back."""
+
+    legs: list[_Leg]
+    doable: list[_Leg]
+    vdays: list[_VDay]
+    problem: MatrixProblem
+    legs_nodes: dict[int, tuple[_Leg, bool]]  # OR-Tools node → (leg, is pickup)
+    phase: str
+    budget_s: float
+
+
+def _prepare(
     ctx: _Ctx,
     legs: list[_Leg],
     vdays: list[_VDay],
@@ -855,8 +919,8 @@ def _solve(
     phase: str,
     *,
     initial: Mapping[tuple[str, int, int], list[tuple[int, bool]]] | None,
-) -> tuple[list[_Visit], list[_Leg]]:
-    """Build one MatrixProblem over ``vdays`` for ``legs``, solve it, read the routes back."""
+) -> _Job | tuple[list[_Visit], list[_Leg]]:
+    """The model of ``legs`` over ``vdays``, or the answer when there is nothing to solve."""
     if not legs:
         return [], []
     if not vdays:
@@ -874,7 +938,93 @@ def _solve(
             doable.append(leg)
     if not doable:
         return [], list(legs)
-    problem, node_of, legs_nodes = _build(ctx, doable, vdays, initial, leg_windows)
+    problem, _node_of, legs_nodes = _build(ctx, doable, vdays, initial, leg_windows)
+    return _Job(
+        legs=legs,
+        doable=doable,
+        vdays=vdays,
+        problem=problem,
+        legs_nodes=legs_nodes,
+        phase=phase,
+        budget_s=budget_s,
+    )
+
+
+def _search(
+    problem: MatrixProblem,
+    params: SolveParams,
+    budget_s: float,
+    progress: Callable[[SolveProgress], None] | None = None,
+) -> tuple[MatrixSolution | None, list[str]]:
+    """Solve one sub-problem: the configured first solution, then the others, then a cheap one.
+
+    Runs in the planner's process or in a worker process (everything it takes and
+    returns pickles).  Returns the solution (None when no first solution was found within
+    ``budget_s``) and the warnings met on the way.
+    """
+    start = time.perf_counter()
+    sol: MatrixSolution | None = None
+    warnings: list[str] = []
+    for first in dict.fromkeys((params.first_solution, *params.extra_first_solutions, "PATH_CHEAPEST_ARC")):
+        left = budget_s - (time.perf_counter() - start)
+        if sol is not None or (first != params.first_solution and left < 0.3):
+            break
+        try:
+            sol = solve_matrix_problem(
+                problem,
+                params=replace(params, first_solution=first, time_limit_s=max(0.2, left)),
+                progress=progress,
+            )
+        except Infeasible as exc:
+            warnings.append(f"{exc} (first solution {first})")
+    return sol, warnings
+
+
+def _finish(
+    ctx: _Ctx, job: _Job, sol: MatrixSolution | None, warnings: Sequence[str], *, started: float
+) -> tuple[list[_Visit], list[_Leg]]:
+    """Read a sub-problem's solution back into visits and dropped legs."""
+    for w in warnings:
+        log.warning("%s: %s", job.phase, w)
+    if sol is None:  # no first solution within the time limit: nothing placed here
+        ctx.statuses.append("NO_SOLUTION_IN_TIME")
+        ctx.timed_out.update(leg.id for leg in job.doable)
+        return [], list(job.legs)
+    ctx.timed_out.difference_update(leg.id for leg in job.doable)
+    ctx.solutions += sol.solutions
+    ctx.statuses.append(sol.status)
+    if ctx.first_solution_s is None and sol.first_solution_s is not None:
+        ctx.first_solution_s = started - ctx.t0 + sol.first_solution_s
+    visits: list[_Visit] = []
+    served: set[int] = set()
+    for k, vd in enumerate(job.vdays):
+        route = sol.routes[k]
+        if not route:
+            continue
+        nodes = [job.legs_nodes[i] for i in route]
+        served.update(leg.id for leg, _ in nodes)
+        visits.append(
+            _Visit(
+                vday=vd, nodes=nodes, times=list(sol.arrival_s[k]), start_s=sol.start_s[k], end_s=sol.end_s[k]
+            )
+        )
+    dropped = [leg for leg in job.legs if leg.id not in served]
+    return visits, dropped
+
+
+def _solve(
+    ctx: _Ctx,
+    legs: list[_Leg],
+    vdays: list[_VDay],
+    budget_s: float,
+    phase: str,
+    *,
+    initial: Mapping[tuple[str, int, int], list[tuple[int, bool]]] | None,
+) -> tuple[list[_Visit], list[_Leg]]:
+    """Build one MatrixProblem over ``vdays`` for ``legs``, solve it here, read the routes back."""
+    job = _prepare(ctx, legs, vdays, budget_s, phase, initial=initial)
+    if not isinstance(job, _Job):
+        return job
     t_phase = time.perf_counter()
 
     def report(p: SolveProgress) -> None:
@@ -883,45 +1033,118 @@ def _solve(
         if ctx.progress is not None:
             ctx.progress(replace(p, elapsed_s=t_phase - ctx.t0 + p.elapsed_s, phase=phase))
 
-    sol: MatrixSolution | None = None
-    # the configured first-solution heuristic, then a cheap fallback if it fails or times out
-    for first in dict.fromkeys((ctx.params.solve.first_solution, "PATH_CHEAPEST_ARC")):
-        left = budget_s - (time.perf_counter() - t_phase)
-        if sol is not None or (first != ctx.params.solve.first_solution and left < 0.3):
-            break
+    sol, warnings = _search(job.problem, ctx.params.solve, budget_s, report)
+    return _finish(ctx, job, sol, warnings, started=t_phase)
+
+
+@dataclass(slots=True, kw_only=True)
+class _Spec:
+    """A sub-problem to solve among others: legs over vehicle-days, its share of the time."""
+
+    legs: list[_Leg]
+    vdays: list[_VDay]
+    weight: float
+    phase: str
+    initial: Mapping[tuple[str, int, int], list[tuple[int, bool]]] | None = None
+
+
+#: Sub-problems go to worker processes only when the planner has at least this many
+#: seconds for them (starting the workers costs about a second, once per plan).
+PARALLEL_MIN_BUDGET_S = 20.0
+
+
+def worker_count(params: WeekParams) -> int:
+    """How many worker processes ``params`` asks for (``workers``, or this process's CPU cores when 0)."""
+    if params.workers:
+        return params.workers
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # not on Linux
+        return max(1, os.cpu_count() or 1)
+
+
+def _solve_many(ctx: _Ctx, specs: Sequence[_Spec], wall_s: float) -> list[tuple[list[_Visit], list[_Leg]]]:
+    """Solve independent sub-problems within ``wall_s`` seconds, side by side when cores allow.
+
+    Each gets a share of the time in proportion to its weight.  With ``w`` worker
+    processes the shares are of ``w × wall_s`` (no one more than ``wall_s``), the largest
+    sub-problems start first.  A worker that dies (or a pool that cannot start) costs
+    nothing but time: its sub-problems are solved here with what time is left.
+    """
+    total = sum(s.weight for s in specs) or 1.0
+    workers = min(worker_count(ctx.params), len(specs))
+    parallel = workers > 1 and wall_s >= PARALLEL_MIN_BUDGET_S and ctx.pool is not False
+    if not parallel:
+        return [
+            _solve(ctx, s.legs, s.vdays, wall_s * s.weight / total, s.phase, initial=s.initial) for s in specs
+        ]
+    start = time.perf_counter()
+    deadline = start + wall_s
+    results: list[tuple[list[_Visit], list[_Leg]] | None] = [None] * len(specs)
+    jobs: dict[int, _Job] = {}
+    for i, s in enumerate(specs):
+        budget = min(wall_s, wall_s * workers * s.weight / total)
+        job = _prepare(ctx, s.legs, s.vdays, budget, s.phase, initial=s.initial)
+        if isinstance(job, _Job):
+            jobs[i] = job
+        else:
+            results[i] = job
+    pool = _pool(ctx, workers)
+    futures: dict[Future[tuple[MatrixSolution | None, list[str]]], tuple[int, float]] = {}
+    if pool is not None:
         try:
-            sol = solve_matrix_problem(
-                problem,
-                params=replace(ctx.params.solve, first_solution=first, time_limit_s=max(0.2, left)),
-                progress=report,
-            )
-        except Infeasible as exc:
-            log.warning("%s: %s (first solution %s)", phase, exc, first)
-    if sol is None:  # no first solution within the time limit: nothing placed here
-        ctx.statuses.append("NO_SOLUTION_IN_TIME")
-        ctx.timed_out.update(leg.id for leg in doable)
-        return [], list(legs)
-    ctx.timed_out.difference_update(leg.id for leg in doable)
-    ctx.solutions += sol.solutions
-    ctx.statuses.append(sol.status)
-    if ctx.first_solution_s is None and sol.first_solution_s is not None:
-        ctx.first_solution_s = t_phase - ctx.t0 + sol.first_solution_s
-    visits: list[_Visit] = []
-    served: set[int] = set()
-    for k, vd in enumerate(vdays):
-        route = sol.routes[k]
-        if not route:
+            for i in sorted(jobs, key=lambda i: -jobs[i].budget_s):
+                job = jobs[i]
+                fut = pool.submit(_search, job.problem, ctx.params.solve, job.budget_s)
+                futures[fut] = (i, time.perf_counter())
+        except (BrokenProcessPool, OSError, RuntimeError) as exc:
+            log.warning("worker processes unavailable (%s); solving here", exc)
+            ctx.pool = False
+    for fut in as_completed(futures):
+        i, submitted = futures[fut]
+        job = jobs[i]
+        try:
+            sol, warnings = fut.result()
+        except (BrokenProcessPool, OSError, RuntimeError) as exc:
+            log.warning("%s: worker process failed (%s); solving here", job.phase, exc)
+            ctx.pool = False
             continue
-        nodes = [legs_nodes[i] for i in route]
-        served.update(leg.id for leg, _ in nodes)
-        visits.append(
-            _Visit(
-                vday=vd, nodes=nodes, times=list(sol.arrival_s[k]), start_s=sol.start_s[k], end_s=sol.end_s[k]
+        results[i] = _finish(ctx, job, sol, warnings, started=submitted)
+        if ctx.progress is not None and sol is not None:
+            ctx.progress(
+                SolveProgress(
+                    elapsed_s=time.perf_counter() - ctx.t0,
+                    best_objective=sol.objective,
+                    solutions=sol.solutions,
+                    phase=job.phase,
+                )
             )
-        )
-    dropped = [leg for leg in legs if leg.id not in served]
-    del node_of
-    return visits, dropped
+    missing = [i for i, r in enumerate(results) if r is None]
+    for n, i in enumerate(missing):  # a worker failed: the rest here, sharing what time is left
+        left = max(0.5, (deadline - time.perf_counter()) / (len(missing) - n))
+        s = specs[i]
+        results[i] = _solve(ctx, s.legs, s.vdays, left, s.phase, initial=s.initial)
+    return [r for r in results if r is not None]
+
+
+def _pool(ctx: _Ctx, workers: int) -> ProcessPoolExecutor | None:
+    """The plan's worker processes (started on first use, shut down by :func:`plan_week`)."""
+    if ctx.pool is False:
+        return None
+    if ctx.pool is None:
+        if mp.current_process().daemon:  # e.g. a multiprocessing.Pool worker: no children allowed
+            ctx.pool = False
+            return None
+        # fork while this process has one thread (a CLI, a script: nothing to re-import, and no
+        # lock another thread could hold); spawn otherwise (a server, whose main module is guarded)
+        method = "fork" if "fork" in mp.get_all_start_methods() and threading.active_count() == 1 else "spawn"
+        try:
+            ctx.pool = ProcessPoolExecutor(max_workers=workers, mp_context=mp.get_context(method))
+        except (OSError, ValueError) as exc:
+            log.warning("cannot start worker processes (%s); solving in this process", exc)
+            ctx.pool = False
+            return None
+    return ctx.pool
 
 
 def _with_reloads(
@@ -1117,15 +1340,11 @@ def _anchor(leg: _Leg) -> Site:
     return leg.pickup if leg.kind is LegKind.TO_HUB else leg.delivery
 
 
-#: A day is cut into sectors of at least this many vehicle-days when the search is short
-#: (Porto, 5,000 orders, 14 vans + 6 bikes, 120 s: sectors of 2 vans served 3,313 orders,
-#: of 3-4 vans 3,403, of 7 vans 3,473) ...
-ZONE_MIN_VEHICLES = 5
-#: ... and of at least this many when it is long, i.e. the days-first search has at least
-#: ``LONG_SEARCH_S_PER_LEG`` seconds per leg: small sectors search better given the time
-#: (same week, 600 s: 2-van sectors 3,721 served and 1,309,031 EUR, 7-van ones 3,475 and 1,558,003).
-ZONE_MIN_VEHICLES_LONG = 2
-LONG_SEARCH_S_PER_LEG = 0.04
+#: A day is cut into sectors of at least this many vehicle-days.  Small sectors search best
+#: once each starts from parallel cheapest insertion (Porto, 5,000 orders, 14 vans + 6 bikes,
+#: 120 s: sectors of 2 vans served 3,721 orders; with local insertion first, 2-van sectors
+#: served 3,392 and 7-van ones 3,473).
+ZONE_MIN_VEHICLES = 2
 
 
 def _zones(
@@ -1205,28 +1424,40 @@ def _solve_by_day(
     main_budget = budget_s * (
         1.0 - REPAIR_SHARE * ctx.params.repair - CONSOLIDATE_SHARE * ctx.params.consolidate
     )
-    # long searches do better on small sectors, short ones on sectors with vehicles to share
-    long_search = main_budget / max(1, len(legs)) >= LONG_SEARCH_S_PER_LEG
-    min_vehicles = ZONE_MIN_VEHICLES_LONG if long_search else ZONE_MIN_VEHICLES
     zones: dict[int, list[_Zone]] = {
-        d: _zones(d, by_day[d], day_vdays[d], ctx.params.zone_max_legs, min_vehicles=min_vehicles)
-        for d in sorted(by_day)
+        d: _zones(d, by_day[d], day_vdays[d], ctx.params.zone_max_legs) for d in sorted(by_day)
     }
-    total = max(1, len(legs))
     home: dict[int, _Zone] = {}
     dropped: list[_Leg] = []
-    for d, zs in zones.items():
-        for i, z in enumerate(zs):
-            name = f"{phase} day {d}" + (f" zone {i + 1}/{len(zs)}" if len(zs) > 1 else "")
-            z.visits, dr = _solve(ctx, z.legs, z.vdays, main_budget * len(z.legs) / total, name, initial=None)
-            for leg in z.legs:
-                home[leg.id] = z
-            dropped.extend(dr)
+    every = [(d, i, z) for d, zs in zones.items() for i, z in enumerate(zs)]
+    specs = [
+        _Spec(
+            legs=z.legs,
+            vdays=z.vdays,
+            weight=len(z.legs),
+            phase=f"{phase} day {d}" + (f" zone {i + 1}/{len(zones[d])}" if len(zones[d]) > 1 else ""),
+        )
+        for d, i, z in every
+    ]
+    for (_d, _i, z), (visits, dr) in zip(every, _solve_many(ctx, specs, main_budget), strict=True):
+        z.visits = visits
+        for leg in z.legs:
+            home[leg.id] = z
+        dropped.extend(dr)
+    log.info(
+        "%s: %d sectors in %.1f s, %d of %d legs dropped",
+        phase,
+        len(specs),
+        time.perf_counter() - t_start,
+        len(dropped),
+        len(legs),
+    )
     originals = {leg.id: leg for leg in legs}
     if ctx.params.repair and dropped:
         tried: dict[int, set[int]] = {leg.id: {id(home[leg.id])} for leg in legs}
         repair_end = t_start + budget_s * (1 - CONSOLIDATE_SHARE * ctx.params.consolidate)
         for round_ in range(REPAIR_ROUNDS):
+            before = len(dropped)
             dropped = _repair_round(
                 ctx,
                 dropped,
@@ -1237,7 +1468,15 @@ def _solve_by_day(
                 deadline=repair_end,
                 rounds_left=REPAIR_ROUNDS - round_,
             )
-            if not dropped or repair_end - time.perf_counter() < 0.5:
+            log.info(
+                "%s: repair round %d done at %.1f s, %d legs dropped",
+                phase,
+                round_ + 1,
+                time.perf_counter() - t_start,
+                len(dropped),
+            )
+            # a round that placed nothing: the days are full (what is left goes to consolidation)
+            if not dropped or len(dropped) >= before or repair_end - time.perf_counter() < 0.5:
                 break
     if ctx.params.consolidate:
         _consolidate(ctx, zones, originals, deadline=t_start + budget_s, phase=phase)
@@ -1291,13 +1530,18 @@ def _repair_round(
         (z, [leg for v in z.visits for leg, is_p in v.nodes if is_p], extra) for z, extra in retry.values()
     ]
     left = max(0.5, (deadline - time.perf_counter()) / max(1, rounds_left))
-    work = max(1, sum(len(kept) + len(extra) for _, kept, extra in jobs))
-    for z, kept, extra in jobs:
-        initial = {v.vday.key: [(leg.id, is_p) for leg, is_p in v.nodes] for v in z.visits}
-        share = left * (len(kept) + len(extra)) / work
-        z.visits, dr = _solve(
-            ctx, [*kept, *extra], z.vdays, share, f"{phase} repair day {z.day}", initial=initial
+    specs = [
+        _Spec(
+            legs=[*kept, *extra],
+            vdays=z.vdays,
+            weight=len(kept) + len(extra),
+            phase=f"{phase} repair day {z.day}",
+            initial={v.vday.key: [(leg.id, is_p) for leg, is_p in v.nodes] for v in z.visits},
         )
+        for z, kept, extra in jobs
+    ]
+    for (z, _kept, _extra), (visits, dr) in zip(jobs, _solve_many(ctx, specs, left), strict=True):
+        z.visits = visits
         for leg in dr:
             tried[leg.id].add(id(z))
         still.extend(dr)

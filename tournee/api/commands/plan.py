@@ -120,6 +120,14 @@ def plan(
         ),
     ] = None,
     seed: Annotated[int, typer.Option("--seed", help="Solver seed.")] = 0,
+    workers: Annotated[
+        int,
+        typer.Option(
+            "--workers",
+            min=0,
+            help="Sectors searched at once in worker processes on long plans (0: one per CPU core, 1: none).",
+        ),
+    ] = 0,
 ) -> None:
     """Plan a week: which day, which vehicle and in what order for every order."""
     price = DEFAULT_CARBON_PRICE
@@ -143,6 +151,7 @@ def plan(
                 cache_dir=cache_dir(),
                 on_stage=stage,
                 on_progress=progress,
+                workers=workers,
             )
         print_run(run, title=f"Tournée plan — {run.plan.id}")
 

@@ -203,6 +203,7 @@ def plan_scenario(
     carbon_price: CarbonPriceRef = DEFAULT_CARBON_PRICE,
     cache_dir: Path | None = None,
     plan_id: str | None = None,
+    workers: int = 0,
     on_stage: Stage | None = None,
     on_progress: Progress | None = None,
 ) -> PlanRun:
@@ -228,6 +229,9 @@ def plan_scenario(
         Id of the plan (default: the scenario's name).
     on_stage, on_progress : callable, optional
         Stage descriptions and solver progress, for display.
+    workers : int, default 0
+        Sectors searched at once in worker processes on long plans
+        (:class:`~tournee.routing.week.WeekParams`; 0: one per CPU core, 1: none).
 
     Returns
     -------
@@ -262,7 +266,7 @@ def plan_scenario(
     plan = plan_week(
         problem,
         travel=travel,
-        params=WeekParams(solve=week_search(float(time_limit_s), seed=seed)),
+        params=WeekParams(solve=week_search(float(time_limit_s), seed=seed), workers=workers),
         progress=on_progress,
     )
     log.info("plan %s: %.2f s", plan.id, time.perf_counter() - t0)
@@ -306,6 +310,7 @@ def plan_files(
     cache_dir: Path | None = None,
     on_stage: Stage | None = None,
     on_progress: Progress | None = None,
+    workers: int = 0,
 ) -> PlanRun:
     """``tournee plan``: read fleet.toml and orders.csv, plan the week on a map, write outputs.
 
@@ -336,6 +341,7 @@ def plan_files(
         plan_id=Path(out).stem,
         on_stage=on_stage,
         on_progress=on_progress,
+        workers=workers,
     )
 
 

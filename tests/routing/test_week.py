@@ -720,3 +720,25 @@ def test_a_week_on_the_real_helsinki_map_keeps_every_promise(helsinki_pbf: Path,
     assert len(plan.served_order_ids) >= 20
     assert plan.distance_m > 0
     assert plan.co2e_g > 0
+
+
+def test_a_sector_too_short_for_parallel_insertion_starts_from_local_insertion() -> None:
+    """With less time than parallel insertion needs to build, the fast construction runs first."""
+    import tournee.routing.week as week
+    from tournee.routing.solver import MatrixProblem
+
+    rng = np.random.default_rng(3)
+    xy = rng.uniform(0, 5_000, (21, 2))
+    d = np.rint(np.hypot(*(xy[:, None, :] - xy[None, :, :]).transpose(2, 0, 1))).astype(int)
+    problem = MatrixProblem(
+        distance_m=[d.tolist()],
+        duration_s=[(d // 10).tolist()],
+        num_vehicles=2,
+        pickups_deliveries=[(i, i + 1) for i in range(1, 21, 2)],
+        drop_penalty=[None] + [10**6] * 20,
+    )
+    budget = 0.01  # far below PARALLEL_INSERTION_S_PER_STOP × 21 stops
+    assert budget < week.PARALLEL_INSERTION_S_PER_STOP * 21
+    sol, warnings = week._search(problem, week_search(), budget)
+    assert sol is not None, warnings
+    assert sum(len(r) for r in sol.routes) == 20  # every pair placed, nothing lost to the budget

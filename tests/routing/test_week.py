@@ -14,6 +14,7 @@ from collections import Counter, defaultdict
 from collections.abc import Sequence
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -722,11 +723,21 @@ def test_a_week_on_the_real_helsinki_map_keeps_every_promise(helsinki_pbf: Path,
     assert plan.co2e_g > 0
 
 
-def test_a_sector_too_short_for_parallel_insertion_starts_from_local_insertion() -> None:
+def test_a_sector_too_short_for_parallel_insertion_starts_from_local_insertion(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     """With less time than parallel insertion needs to build, the fast construction runs first."""
     import tournee.routing.week as week
     from tournee.routing.solver import MatrixProblem
 
+    tried: list[str] = []
+    real = week.solve_matrix_problem
+
+    def spy(problem: MatrixProblem, **kwargs: Any) -> Any:
+        tried.append(kwargs["params"].first_solution)
+        return real(problem, **kwargs)
+
+    monkeypatch.setattr(week, "solve_matrix_problem", spy)
     rng = np.random.default_rng(3)
     xy = rng.uniform(0, 5_000, (21, 2))
     d = np.rint(np.hypot(*(xy[:, None, :] - xy[None, :, :]).transpose(2, 0, 1))).astype(int)
@@ -740,5 +751,6 @@ def test_a_sector_too_short_for_parallel_insertion_starts_from_local_insertion()
     budget = 0.01  # far below PARALLEL_INSERTION_S_PER_STOP × 21 stops
     assert budget < week.PARALLEL_INSERTION_S_PER_STOP * 21
     sol, warnings = week._search(problem, week_search(), budget)
+    assert tried[0] == "LOCAL_CHEAPEST_INSERTION"
     assert sol is not None, warnings
     assert sum(len(r) for r in sol.routes) == 20  # every pair placed, nothing lost to the budget

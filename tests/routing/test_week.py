@@ -754,3 +754,20 @@ def test_a_sector_too_short_for_parallel_insertion_starts_from_local_insertion(
     assert tried[0] == "LOCAL_CHEAPEST_INSERTION"
     assert sol is not None, warnings
     assert sum(len(r) for r in sol.routes) == 20  # every pair placed, nothing lost to the budget
+
+
+def test_the_week_search_switches_off_the_operators_that_polish_before_inserting() -> None:
+    """Pair relocation & co. reach OR-Tools switched off; ``operators={}`` restores OR-Tools' set."""
+    from tournee.routing import week
+    from tournee.routing.solver import SolveParams, _search_parameters
+
+    ops = _search_parameters(week_search(5.0)).local_search_operators
+    off = ops.DESCRIPTOR.fields_by_name["use_relocate_pair"].enum_type.values_by_name["BOOL_FALSE"].number
+    assert "relocate_pair" in week.WEEK_OPERATORS_OFF
+    for name in week.WEEK_OPERATORS_OFF:
+        assert getattr(ops, f"use_{name}") == off, name
+    assert ops.use_light_relocate_pair != off  # pairs still move, by the light operator
+    assert ops.use_make_active != off  # and dropped orders are still inserted
+    defaults = _search_parameters(SolveParams()).local_search_operators  # OR-Tools' own set
+    restored = _search_parameters(week_search(5.0, operators={})).local_search_operators
+    assert restored == defaults

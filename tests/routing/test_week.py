@@ -771,3 +771,12 @@ def test_the_week_search_switches_off_the_operators_that_polish_before_inserting
     defaults = _search_parameters(SolveParams()).local_search_operators  # OR-Tools' own set
     restored = _search_parameters(week_search(5.0, operators={})).local_search_operators
     assert restored == defaults
+
+
+def test_the_week_wide_model_keeps_or_tools_operators_unless_the_caller_chose_some() -> None:
+    """Moving a pair between vehicle-days moves an order to another day: the joint model keeps it."""
+    from tournee.routing import week
+
+    assert week._joint_search(week_search(5.0)).operators is None
+    chosen = week_search(5.0, operators={"two_opt": False})
+    assert week._joint_search(chosen).operators == {"two_opt": False}

@@ -780,3 +780,40 @@ def test_the_week_wide_model_keeps_or_tools_operators_unless_the_caller_chose_so
     assert week._joint_search(week_search(5.0)).operators is None
     chosen = week_search(5.0, operators={"two_opt": False})
     assert week._joint_search(chosen).operators == {"two_opt": False}
+
+
+@pytest.mark.parametrize(("pairs", "week_set"), [(10, False), (60, True)])
+def test_short_models_keep_or_tools_operators_and_long_ones_get_the_weeks(
+    monkeypatch: pytest.MonkeyPatch, pairs: int, week_set: bool
+) -> None:
+    """Pair relocation is cheap on short routes: under WEEK_OPERATORS_MIN_STOPS stops it stays on."""
+    import tournee.routing.week as week
+    from tournee.routing.solver import MatrixProblem
+
+    seen: list[Any] = []
+    real = week.solve_matrix_problem
+
+    def spy(problem: MatrixProblem, **kwargs: Any) -> Any:
+        seen.append(kwargs["params"].operators)
+        return real(problem, **kwargs)
+
+    monkeypatch.setattr(week, "solve_matrix_problem", spy)
+    n = 1 + 2 * pairs
+    rng = np.random.default_rng(5)
+    xy = rng.uniform(0, 5_000, (n, 2))
+    d = np.rint(np.hypot(*(xy[:, None, :] - xy[None, :, :]).transpose(2, 0, 1))).astype(int)
+    problem = MatrixProblem(
+        distance_m=[d.tolist()],
+        duration_s=[(d // 10).tolist()],
+        num_vehicles=2,
+        pickups_deliveries=[(i, i + 1) for i in range(1, n, 2)],
+        drop_penalty=[None] + [10**6] * (n - 1),
+    )
+    assert (n >= week.WEEK_OPERATORS_MIN_STOPS) is week_set
+    sol, warnings = week._search(problem, week_search(), 0.5)
+    assert sol is not None, warnings
+    assert seen[0] == (dict.fromkeys(week.WEEK_OPERATORS_OFF, False) if week_set else None)
+    chosen = week_search(operators={"two_opt": False})  # a caller's own set is never replaced
+    seen.clear()
+    week._search(problem, chosen, 0.5)
+    assert seen[0] == {"two_opt": False}

@@ -723,35 +723,49 @@ def test_a_week_on_the_real_helsinki_map_keeps_every_promise(helsinki_pbf: Path,
     assert plan.co2e_g > 0
 
 
+def _pairs_problem(pairs: int, *, seed: int) -> Any:
+    """Random pickup-and-delivery pairs on a 5 km square, two vehicles, every pair optional."""
+    from tournee.routing.solver import MatrixProblem
+
+    n = 1 + 2 * pairs
+    xy = np.random.default_rng(seed).uniform(0, 5_000, (n, 2))
+    d = np.rint(np.hypot(*(xy[:, None, :] - xy[None, :, :]).transpose(2, 0, 1))).astype(int)
+    return MatrixProblem(
+        distance_m=[d.tolist()],
+        duration_s=[(d // 10).tolist()],
+        num_vehicles=2,
+        pickups_deliveries=[(i, i + 1) for i in range(1, n, 2)],
+        drop_penalty=[None] + [10**6] * (n - 1),
+    )
+
+
+def _spy_on_solves(monkeypatch: pytest.MonkeyPatch) -> list[Any]:
+    """The search controls of every OR-Tools solve the week planner makes, in order."""
+    import tournee.routing.week as week
+
+    seen: list[Any] = []
+    real = week.solve_matrix_problem
+
+    def spy(problem: Any, **kwargs: Any) -> Any:
+        seen.append(kwargs["params"])
+        return real(problem, **kwargs)
+
+    monkeypatch.setattr(week, "solve_matrix_problem", spy)
+    return seen
+
+
 def test_a_sector_too_short_for_parallel_insertion_starts_from_local_insertion(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """With less time than parallel insertion needs to build, the fast construction runs first."""
     import tournee.routing.week as week
-    from tournee.routing.solver import MatrixProblem
 
-    tried: list[str] = []
-    real = week.solve_matrix_problem
-
-    def spy(problem: MatrixProblem, **kwargs: Any) -> Any:
-        tried.append(kwargs["params"].first_solution)
-        return real(problem, **kwargs)
-
-    monkeypatch.setattr(week, "solve_matrix_problem", spy)
-    rng = np.random.default_rng(3)
-    xy = rng.uniform(0, 5_000, (21, 2))
-    d = np.rint(np.hypot(*(xy[:, None, :] - xy[None, :, :]).transpose(2, 0, 1))).astype(int)
-    problem = MatrixProblem(
-        distance_m=[d.tolist()],
-        duration_s=[(d // 10).tolist()],
-        num_vehicles=2,
-        pickups_deliveries=[(i, i + 1) for i in range(1, 21, 2)],
-        drop_penalty=[None] + [10**6] * 20,
-    )
+    tried = _spy_on_solves(monkeypatch)
+    problem = _pairs_problem(10, seed=3)
     budget = 0.01  # far below PARALLEL_INSERTION_S_PER_STOP × 21 stops
     assert budget < week.PARALLEL_INSERTION_S_PER_STOP * 21
     sol, warnings = week._search(problem, week_search(), budget)
-    assert tried[0] == "LOCAL_CHEAPEST_INSERTION"
+    assert tried[0].first_solution == "LOCAL_CHEAPEST_INSERTION"
     assert sol is not None, warnings
     assert sum(len(r) for r in sol.routes) == 20  # every pair placed, nothing lost to the budget
 
@@ -788,32 +802,14 @@ def test_short_models_keep_or_tools_operators_and_long_ones_get_the_weeks(
 ) -> None:
     """Pair relocation is cheap on short routes: under WEEK_OPERATORS_MIN_STOPS stops it stays on."""
     import tournee.routing.week as week
-    from tournee.routing.solver import MatrixProblem
 
-    seen: list[Any] = []
-    real = week.solve_matrix_problem
-
-    def spy(problem: MatrixProblem, **kwargs: Any) -> Any:
-        seen.append(kwargs["params"].operators)
-        return real(problem, **kwargs)
-
-    monkeypatch.setattr(week, "solve_matrix_problem", spy)
-    n = 1 + 2 * pairs
-    rng = np.random.default_rng(5)
-    xy = rng.uniform(0, 5_000, (n, 2))
-    d = np.rint(np.hypot(*(xy[:, None, :] - xy[None, :, :]).transpose(2, 0, 1))).astype(int)
-    problem = MatrixProblem(
-        distance_m=[d.tolist()],
-        duration_s=[(d // 10).tolist()],
-        num_vehicles=2,
-        pickups_deliveries=[(i, i + 1) for i in range(1, n, 2)],
-        drop_penalty=[None] + [10**6] * (n - 1),
-    )
-    assert (n >= week.WEEK_OPERATORS_MIN_STOPS) is week_set
+    seen = _spy_on_solves(monkeypatch)
+    problem = _pairs_problem(pairs, seed=5)
+    assert (1 + 2 * pairs >= week.WEEK_OPERATORS_MIN_STOPS) is week_set
     sol, warnings = week._search(problem, week_search(), 0.5)
     assert sol is not None, warnings
-    assert seen[0] == (dict.fromkeys(week.WEEK_OPERATORS_OFF, False) if week_set else None)
+    assert seen[0].operators == (dict.fromkeys(week.WEEK_OPERATORS_OFF, False) if week_set else None)
     chosen = week_search(operators={"two_opt": False})  # a caller's own set is never replaced
     seen.clear()
     week._search(problem, chosen, 0.5)
-    assert seen[0] == {"two_opt": False}
+    assert seen[0].operators == {"two_opt": False}

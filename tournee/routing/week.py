@@ -147,7 +147,7 @@ def week_search(time_limit_s: float = 10.0, **changes: Any) -> SolveParams:
         "first_solution": first,
         "extra_first_solutions": tuple(extra),
         "portfolio_max_stops": 0,
-        "operators": dict.fromkeys(WEEK_OPERATORS_OFF, False),
+        "operators": _week_operator_switches(),
     }
     return SolveParams(**{**base, **changes, "time_limit_s": time_limit_s})
 
@@ -170,9 +170,13 @@ def _joint_search(solve: SolveParams) -> SolveParams:
 WEEK_OPERATORS_MIN_STOPS = 100
 
 
+def _week_operator_switches() -> dict[str, bool]:
+    return dict.fromkeys(WEEK_OPERATORS_OFF, False)
+
+
 def _week_operators(solve: SolveParams) -> bool:
     """Are ``solve``'s operators the week's default (not a set the caller chose)?"""
-    return solve.operators == dict.fromkeys(WEEK_OPERATORS_OFF, False)
+    return solve.operators == _week_operator_switches()
 
 
 # --------------------------------------------------------------------------- inputs

@@ -754,20 +754,33 @@ def _spy_on_solves(monkeypatch: pytest.MonkeyPatch) -> list[Any]:
     return seen
 
 
-def test_a_sector_too_short_for_parallel_insertion_starts_from_local_insertion(
+def test_a_sector_too_short_for_the_slow_constructions_starts_from_plain_local_insertion(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    """With less time than parallel insertion needs to build, the fast construction runs first."""
+    """With less time than the cost-aware or parallel insertion needs, the fast construction runs first."""
     import tournee.routing.week as week
 
     tried = _spy_on_solves(monkeypatch)
     problem = _pairs_problem(10, seed=3)
-    budget = 0.01  # far below PARALLEL_INSERTION_S_PER_STOP × 21 stops
-    assert budget < week.PARALLEL_INSERTION_S_PER_STOP * 21
+    budget = 0.01  # far below what the slow constructions need for 21 stops
+    assert budget < min(week.FIRST_SOLUTION_S_PER_STOP.values()) * 21
     sol, warnings = week._search(problem, week_search(), budget)
     assert tried[0].first_solution == "LOCAL_CHEAPEST_INSERTION"
     assert sol is not None, warnings
     assert sum(len(r) for r in sol.routes) == 20  # every pair placed, nothing lost to the budget
+
+
+def test_the_first_plan_of_a_sector_prices_insertions_with_the_whole_objective(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """With time to build it, the cost-aware local insertion (time costs included) starts the search."""
+    import tournee.routing.week as week
+
+    tried = _spy_on_solves(monkeypatch)
+    sol, warnings = week._search(_pairs_problem(10, seed=3), week_search(), 0.5)
+    assert [p.first_solution for p in tried] == ["LOCAL_CHEAPEST_COST_INSERTION"]
+    assert sol is not None, warnings
+    assert sum(len(r) for r in sol.routes) == 20
 
 
 def test_the_week_search_switches_off_the_operators_that_polish_before_inserting() -> None:

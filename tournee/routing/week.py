@@ -102,14 +102,21 @@ _BIG_M = 10_000_000  # metres charged for an arc with no route (never chosen)
 _MC = 1000  # milli-cents per cent
 
 #: First solutions of the week's models (pickup-and-delivery pairs, optional orders, many
-#: vehicle-days).  On a day sector with more orders than its vans can take, parallel cheapest
-#: insertion fills the vans in about a second where local cheapest insertion + guided local
-#: search needs four times the time to get as far (Porto, 5,000 orders, a sector of 2 vans and
-#: 128 pairs: 87 pairs served after 1.7 s against 80, which local insertion reaches after 7 s;
-#: the whole week at 120 s: 3,721 served against 3,392; Porto, 1,000 orders, a 6-van sector of
-#: 100 pairs at 2.6 s: 110.6 against 152.9 in objective).  Local cheapest insertion is the
-#: fallback when the first finds nothing in time.
-WEEK_FIRST_SOLUTIONS = ("PARALLEL_CHEAPEST_INSERTION", "LOCAL_CHEAPEST_INSERTION")
+#: vehicle-days), tried in turn until one finds a plan.  Cost-aware local insertion prices each
+#: insertion with the whole objective (time costs included), where the other two see only arc
+#: costs; on a day sector with more orders than its vans can take it leaves the search a plan
+#: that it packs further (Porto, 5,000 orders, the 38 van sectors solved alone: pairs dropped
+#: 828 at 4 s each and 755 at 8 s, against 891 and 783 from parallel cheapest insertion; the
+#: whole week at 120 s: 4,084 served against 3,994-4,013).  Parallel cheapest insertion fills
+#: vans in about a second where plain local cheapest insertion + guided local search needs four
+#: times the time (a 2-van, 128-pair sector: 87 pairs served after 1.7 s against 80, which
+#: local insertion reaches after 7 s); plain local insertion is the fast construction for short
+#: budgets (``FIRST_SOLUTION_S_PER_STOP``).
+WEEK_FIRST_SOLUTIONS = (
+    "LOCAL_CHEAPEST_COST_INSERTION",
+    "PARALLEL_CHEAPEST_INSERTION",
+    "LOCAL_CHEAPEST_INSERTION",
+)
 
 #: Local-search operators switched off in the week's models.  OR-Tools' pair relocation tries
 #: every pair at every pair of positions and takes the first move that lowers the cost, so on a
@@ -140,9 +147,9 @@ def week_search(time_limit_s: float = 10.0, **changes: Any) -> SolveParams:
     replace the week's (``operators={}`` restores OR-Tools' own set).
     """
     first, *extra = WEEK_FIRST_SOLUTIONS
-    # the others are fallbacks, not a portfolio: parallel insertion needs about a second on a
-    # 250-stop sector, so a portfolio slot cuts it short and local insertion wins the slot
-    # with a plan the search then cannot improve (3.8 s sector: 80 pairs served against 87)
+    # the others are fallbacks, not a portfolio: the slow constructions need a second or two on
+    # a 250-stop sector, so a portfolio slot cuts them short and plain local insertion wins the
+    # slot with a plan the search then cannot improve (3.8 s sector: 80 pairs served against 87)
     base: dict[str, Any] = {
         "first_solution": first,
         "extra_first_solutions": tuple(extra),
@@ -1001,10 +1008,16 @@ def _prepare(
     )
 
 
-#: Parallel cheapest insertion needs up to about a second to build a 250-stop sector; with less
-#: than this many seconds per stop the week's next first solution goes first (Porto, 5,000
-#: orders, 84 vans + 34 bikes, 60 s, ~0.8 s per van sector: 4,848 served, 4,351 otherwise).
-PARALLEL_INSERTION_S_PER_STOP = 0.006
+#: Seconds per stop a sector's budget must offer for a construction to go first: cost-aware
+#: local insertion needs up to about two seconds to build a 250-stop sector, parallel insertion
+#: about one; with less, the next one that fits goes first, and plain local cheapest insertion
+#: always fits (Porto, 5,000 orders, 84 vans + 34 bikes, 60 s, ~0.8 s
+#: per van sector: 4,889 served with this rule, 4,726 when cost-aware insertion always went
+#: first; earlier 4,848 against 4,351 when parallel insertion always went first).
+FIRST_SOLUTION_S_PER_STOP: dict[str, float] = {
+    "LOCAL_CHEAPEST_COST_INSERTION": 0.01,
+    "PARALLEL_CHEAPEST_INSERTION": 0.006,
+}
 
 
 def _search(
@@ -1026,12 +1039,10 @@ def _search(
     stops = len(problem.distance_m[0]) if problem.distance_m else 0
     if stops < WEEK_OPERATORS_MIN_STOPS and _week_operators(params):
         params = replace(params, operators=None)
-    if (
-        order[0] == "PARALLEL_CHEAPEST_INSERTION"
-        and len(order) > 1
-        and budget_s < PARALLEL_INSERTION_S_PER_STOP * stops
-    ):
-        order = [*order[1:], order[0]]  # too little time to build it: the fast one first
+    # the constructions there is time to build go first, in the configured order
+    # (plain local insertion and any other construction always fit)
+    fits = [o for o in order if budget_s >= FIRST_SOLUTION_S_PER_STOP.get(o, 0.0) * stops]
+    order = [*fits, *(o for o in order if o not in fits)]
     for first in dict.fromkeys((*order, "PATH_CHEAPEST_ARC")):
         left = budget_s - (time.perf_counter() - start)
         if sol is not None or (first != order[0] and left < 0.3):

@@ -423,6 +423,52 @@ def test_a_busy_week_is_spread_over_its_days_keeping_a_van_free_each_day() -> No
     assert max(per_day.values()) == 1, per_day
 
 
+@pytest.mark.parametrize(("orders", "consolidated"), [(12, True), (150, False)])
+def test_a_full_week_spends_the_consolidation_time_placing_orders(
+    monkeypatch: pytest.MonkeyPatch, orders: int, consolidated: bool
+) -> None:
+    """Half-hour deliveries for one van on any of five days: 12 leave room, and the lightest
+    days are offered to the others; 150 (75 hours of service for ~50 hours of shifts) fill the
+    week, the first pass leaves many out, and no time goes to emptying vehicle-days -- every
+    order left out still comes back with its reason."""
+    import tournee.routing.week as week
+
+    calls: list[int] = []
+    real = week._consolidate
+
+    def spy(*args: Any, **kwargs: Any) -> None:
+        calls.append(1)
+        real(*args, **kwargs)
+
+    monkeypatch.setattr(week, "_consolidate", spy)
+    shop = SHOPS[1]
+    rng = random.Random(3)
+    problem = _problem(
+        [
+            Order(
+                id=f"w{i:03d}",
+                merchant_id=shop.id,
+                pickup=shop,
+                delivery=_site(
+                    f"w-c{i:03d}", 25.05 + rng.uniform(-0.03, 0.03), 60.35 + rng.uniform(-0.02, 0.02)
+                ),
+                weight_g=1_000,
+                service_s=1_800,
+                earliest_day=0,
+                latest_day=4,
+            )
+            for i in range(orders)
+        ],
+        vehicles=(Vehicle(id="van-1", type=VAN, depot_id="depot"),),
+    )
+    plan = plan_week(
+        problem, travel=HaversineTravel(), params=WeekParams(strategy="by_day", solve=week_search(2.0))
+    )
+    assert_plan_keeps_its_promises(problem, plan)
+    assert bool(calls) is consolidated
+    assert (len(plan.unassigned) > week.FULL_WEEK_DROPPED_SHARE * orders) is not consolidated
+
+
 def test_an_order_open_on_one_day_of_its_window_is_planned_on_that_day() -> None:
     """Wednesday-only delivery hours inside a Monday-to-Wednesday window: the order is not
     pooled with its Monday neighbours (no hour of Monday fits it) nor moved to the quieter

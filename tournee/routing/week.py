@@ -1531,21 +1531,25 @@ def _solve_by_day(
         len(legs),
     )
     originals = {leg.id: leg for leg in legs}
+    # a week that leaves this many orders out has no vehicle-day to spare: emptying one cannot
+    # pay, and the consolidation time goes to placing orders instead
+    consolidate = ctx.params.consolidate and len(dropped) <= FULL_WEEK_DROPPED_SHARE * len(legs)
     if ctx.params.repair and dropped:
         tried: dict[int, set[int]] = {leg.id: {id(home[leg.id])} for leg in legs}
-        repair_end = t_start + budget_s * (1 - CONSOLIDATE_SHARE * ctx.params.consolidate)
+        repair_end = t_start + budget_s * (1 - CONSOLIDATE_SHARE * consolidate)
+        overhead_s = 0.0  # the most a round overran its time (model builds, start-up)
         for round_ in range(REPAIR_ROUNDS):
             before = len(dropped)
-            dropped = _repair_round(
-                ctx,
-                dropped,
-                zones,
-                originals,
-                tried,
-                phase,
-                deadline=repair_end,
-                rounds_left=REPAIR_ROUNDS - round_,
-            )
+            time_left = repair_end - time.perf_counter()
+            share = 1 / (REPAIR_ROUNDS - round_)
+            if round_ == 0 and REPAIR_ROUNDS > 1:
+                share = REPAIR_FIRST_ROUND_SHARE
+            round_s = max(0.5, time_left * share)
+            if round_ and round_s + overhead_s > time_left:
+                break  # a round no longer fits: on a big week its model builds alone take seconds
+            started = time.perf_counter()
+            dropped = _repair_round(ctx, dropped, zones, originals, tried, phase, budget_s=round_s)
+            overhead_s = max(overhead_s, time.perf_counter() - started - round_s)
             log.info(
                 "%s: repair round %d done at %.1f s, %d legs dropped",
                 phase,
@@ -1556,7 +1560,7 @@ def _solve_by_day(
             # a round that placed nothing: the days are full (what is left goes to consolidation)
             if not dropped or len(dropped) >= before or repair_end - time.perf_counter() < 0.5:
                 break
-    if ctx.params.consolidate:
+    if consolidate:
         _consolidate(ctx, zones, originals, deadline=t_start + budget_s, phase=phase)
     visits = [v for d in sorted(zones) for z in zones[d] for v in z.visits]
     return visits, [originals[leg.id] for leg in dropped]
@@ -1565,6 +1569,9 @@ def _solve_by_day(
 #: Shares of a days-first budget spent re-offering dropped orders and consolidating days.
 REPAIR_SHARE = 0.2
 CONSOLIDATE_SHARE = 0.15
+#: A days-first pass that drops more than this share of its legs leaves the week full: no
+#: consolidation, its share of the time goes to the repair rounds.
+FULL_WEEK_DROPPED_SHARE = 0.05
 #: Dropped orders are re-offered at most this many times, each time to a zone not yet tried.
 REPAIR_ROUNDS = 3
 #: The first round's share of the repair time (the later ones share the rest evenly).  When the
@@ -1582,8 +1589,7 @@ def _repair_round(
     tried: dict[int, set[int]],
     phase: str,
     *,
-    deadline: float,
-    rounds_left: int,
+    budget_s: float,
 ) -> list[_Leg]:
     """Offer each dropped leg to one zone it has not been tried in, and re-solve those zones.
 
@@ -1612,12 +1618,6 @@ def _repair_round(
     jobs = [
         (z, [leg for v in z.visits for leg, is_p in v.nodes if is_p], extra) for z, extra in retry.values()
     ]
-    share = (
-        REPAIR_FIRST_ROUND_SHARE
-        if rounds_left == REPAIR_ROUNDS and rounds_left > 1
-        else 1 / max(1, rounds_left)
-    )
-    left = max(0.5, (deadline - time.perf_counter()) * share)
     specs = [
         _Spec(
             legs=[*kept, *extra],
@@ -1628,7 +1628,7 @@ def _repair_round(
         )
         for z, kept, extra in jobs
     ]
-    for (z, _kept, _extra), (visits, dr) in zip(jobs, _solve_many(ctx, specs, left), strict=True):
+    for (z, _kept, _extra), (visits, dr) in zip(jobs, _solve_many(ctx, specs, budget_s), strict=True):
         z.visits = visits
         for leg in dr:
             tried[leg.id].add(id(z))

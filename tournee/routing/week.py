@@ -107,11 +107,11 @@ _MC = 1000  # milli-cents per cent
 #: costs; on a day sector with more orders than its vans can take it leaves the search a plan
 #: that it packs further (Porto, 5,000 orders, the 38 van sectors solved alone: pairs dropped
 #: 828 at 4 s each and 755 at 8 s, against 891 and 783 from parallel cheapest insertion; the
-#: whole week at 120 s: 4,084 served against 3,994-4,013).  Parallel cheapest insertion fills
-#: vans in about a second where plain local cheapest insertion + guided local search needs four
-#: times the time (a 2-van, 128-pair sector: 87 pairs served after 1.7 s against 80, which
-#: local insertion reaches after 7 s); plain local insertion is the fast construction for short
-#: budgets (``FIRST_SOLUTION_S_PER_STOP``).
+#: whole week at 120 s: 4,014-4,084 served over three runs against 3,994-4,013).  Parallel
+#: cheapest insertion fills vans in about a second where plain local cheapest insertion +
+#: guided local search needs four times the time (a 2-van, 128-pair sector: 87 pairs served
+#: after 1.7 s against 80, which local insertion reaches after 7 s); plain local insertion is
+#: the fast construction for short budgets (``FIRST_SOLUTION_S_PER_STOP``).
 WEEK_FIRST_SOLUTIONS = (
     "LOCAL_CHEAPEST_COST_INSERTION",
     "PARALLEL_CHEAPEST_INSERTION",

@@ -1558,7 +1558,8 @@ def _solve_by_day(
                 time.perf_counter() - t_start,
                 len(dropped),
             )
-            # a round that placed nothing: the days are full (what is left goes to consolidation)
+            # a round that placed nothing: the days are full (what is left goes to consolidation,
+            # or to the next phase in a full week)
             if not dropped or len(dropped) >= before or repair_end - time.perf_counter() < 0.5:
                 break
     if consolidate:

@@ -208,21 +208,21 @@ def test_both_engines_equal_the_split_graph_reference_exactly(seed: int, n_point
     pts = Snapper(net).snap_all(random_points(net, seed, n_points), max_distance_m=10_000)
     ref_len, ref_dur = reference_matrices(net, pts)
     cch = CCHEngine(net)
-    for engine, points_as_nodes in ((cch, False), (cch, True), (DijkstraEngine(net), False)):
-        m = travel_matrices(engine, pts, point_topology=points_as_nodes)
-        label = f"{engine.name} points_as_nodes={points_as_nodes}"
+    for engine, as_leaves in ((cch, False), (cch, True), (DijkstraEngine(net), False)):
+        m = travel_matrices(engine, pts, points_as_leaves=as_leaves)
+        label = f"{engine.name} points_as_leaves={as_leaves}"
         ok = ref_len >= 0
         assert (m.reachable == ok).all(), label
         assert (m.distance_m[ok] == (ref_len[ok] + 500) // 1000).all(), label
         assert (m.duration_s[ok] == (ref_dur[ok] + 500) // 1000).all(), label
 
 
-def test_points_at_the_same_place_are_zero_apart_with_points_as_nodes() -> None:
+def test_points_at_the_same_place_are_zero_apart_with_points_as_leaves() -> None:
     net = random_network(11, two_way_share=0.5)
     base = random_points(net, 11, 8)
     twice = [*base, *((f"again-{i}", loc) for i, loc in base)]
     pts = Snapper(net).snap_all(twice, max_distance_m=10_000)
-    m = travel_matrices(CCHEngine(net), pts, point_topology=True)
+    m = travel_matrices(CCHEngine(net), pts, points_as_leaves=True)
     ref = travel_matrices(DijkstraEngine(net), pts)
     assert (m.duration_s == ref.duration_s).all()
     assert (m.distance_m == ref.distance_m).all()
@@ -230,15 +230,18 @@ def test_points_at_the_same_place_are_zero_apart_with_points_as_nodes() -> None:
         assert m.duration_s[k, k + 8] == m.duration_s[k + 8, k] == 0
 
 
-def test_point_topology_is_cached_by_network_and_points(tmp_path: Path) -> None:
+def test_the_elimination_tree_comes_from_the_cached_order_once_per_engine(tmp_path: Path) -> None:
     net = random_network(5)
     pts = Snapper(net).snap_all(random_points(net, 5, 12), max_distance_m=10_000)
-    engine = CCHEngine(net, cache_dir=tmp_path)
-    first = travel_matrices(engine, pts, point_topology=True)
-    assert len(list(tmp_path.glob("cch-points-*"))) == 1
-    again = travel_matrices(engine, pts, point_topology=True)
+    first = travel_matrices(CCHEngine(net, cache_dir=tmp_path), pts, points_as_leaves=True)
+    warm = CCHEngine(net, cache_dir=tmp_path)
+    assert warm.from_cache
+    again = travel_matrices(warm, pts, points_as_leaves=True)
+    assert warm.tree() is warm.tree()
     assert (first.duration_s == again.duration_s).all()
-    assert len(list(tmp_path.glob("cch-points-*"))) == 1
+    assert (first.distance_m == again.distance_m).all()
+    # nothing is built or stored per point set
+    assert [p.name.startswith("cch-") for p in tmp_path.iterdir()] == [True]
 
 
 def test_engines_agree_on_node_tables_of_a_random_mesh() -> None:
@@ -365,9 +368,9 @@ def test_engines_give_identical_integers_on_helsinki(
     pts = Snapper(net).snap(sample_road_points(net, 150, seed=42))
     cch = travel_matrices(CCHEngine(net, cache_dir=tmp_path), pts)
     dij = travel_matrices(DijkstraEngine(net), pts)
-    as_nodes = travel_matrices(CCHEngine(net, cache_dir=tmp_path), pts, point_topology=True)
-    assert (as_nodes.distance_m == dij.distance_m).all()
-    assert (as_nodes.duration_s == dij.duration_s).all()
+    as_leaves = travel_matrices(CCHEngine(net, cache_dir=tmp_path), pts, points_as_leaves=True)
+    assert (as_leaves.distance_m == dij.distance_m).all()
+    assert (as_leaves.duration_s == dij.duration_s).all()
     assert (cch.reachable == dij.reachable).all()
     assert (cch.distance_m == dij.distance_m).all()
     assert (cch.duration_s == dij.duration_s).all()

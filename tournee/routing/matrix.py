@@ -13,7 +13,10 @@ Two metrics, two engines, one answer:
 * ``engine="cch"`` uses RoutingKit's customizable contraction hierarchies
   (``pyroutingkit``): a one-off topology build (cached on disk keyed by the network's
   content, :func:`network_key`) then two customizations (≈ 10 ms each) and fast
-  tables.  ``engine="dijkstra"`` runs ``scipy.sparse.csgraph.dijkstra`` from every
+  tables.  From 600 points on, tables come from the CCH's elimination tree with the
+  points hung as leaves (:mod:`tournee.routing.elimination`, numba kernels on
+  RoutingKit's order): 2,000 × 2,000 on Porto in a fraction of a second.
+  ``engine="dijkstra"`` runs ``scipy.sparse.csgraph.dijkstra`` from every
   source node in chunks: no preparation, slower, dependency-light.  Both return the
   same integers (tests cross-check them on real maps).
 
@@ -41,7 +44,7 @@ from collections.abc import Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal, Protocol
+from typing import TYPE_CHECKING, Literal, Protocol
 
 import numpy as np
 import scipy.sparse as sp
@@ -52,6 +55,9 @@ from tournee.domain import InvalidInput, MapError, Profile, Site
 from tournee.routing.graph import RoadNetwork
 from tournee.routing.snap import DEFAULT_MAX_SNAP_M, SnappedPoints, Snapper
 from tournee.routing.travel import SiteMatrices
+
+if TYPE_CHECKING:  # numba loads on first use (≈ 0.3 s), not with every import
+    from tournee.routing.elimination import EliminationTree
 
 __all__ = [
     "NO_PATH_SUM",
@@ -169,6 +175,11 @@ class CCHEngine:
             if entry is not None:
                 self._save(topo, entry)
         self.topology_seconds = time.perf_counter() - start
+        self._entry = entry if entry is not None and (entry / "done").is_file() else None
+        self._tree: tuple[EliminationTree, dict[str, tuple[NDArray[np.int64], NDArray[np.int64]]]] | None = (
+            None
+        )
+        self._tree_lock = threading.Lock()
         self._metrics = {}
         # One CCHMetric must never answer two tables at once (pyroutingkit 0.2.1 crashes
         # with a segfault); the two metrics may run side by side (the GIL is released).
@@ -204,6 +215,44 @@ class CCHEngine:
                     shutil.rmtree(tmp, ignore_errors=True)
         except OSError as exc:
             log.warning("could not cache the CCH topology in %s: %s", entry, exc)
+
+    def tree(self) -> tuple[EliminationTree, dict[str, tuple[NDArray[np.int64], NDArray[np.int64]]]]:
+        """The elimination tree of RoutingKit's order, customized for both metrics (built once)."""
+        with self._tree_lock:
+            if self._tree is None:
+                from tournee.routing.elimination import EliminationTree
+
+                start = time.perf_counter()
+                order = self._order()
+                tree = EliminationTree.build(self.net.tail, self.net.head, order)
+                metrics = {m: tree.customize(_weights(self.net, m)) for m in ("length", "duration")}  # type: ignore[arg-type]
+                self._tree = (tree, metrics)
+                log.info(
+                    "elimination tree for %s/%s: %d chordal arcs, depth %d, %.2f s",
+                    self.net.source,
+                    self.net.profile,
+                    tree.arc_count,
+                    int(tree.depth.max(initial=0)),
+                    time.perf_counter() - start,
+                )
+            return self._tree
+
+    def _order(self) -> NDArray[np.int64]:
+        """RoutingKit's nested-dissection order (the topology's ``order`` file: raw uint32)."""
+        n = self.net.node_count
+        if self._entry is not None:
+            order = np.fromfile(self._entry / "order", dtype="<u4")
+        else:
+            tmp = Path(tempfile.mkdtemp(prefix="tournee-cch-"))
+            try:
+                self._topo.save(str(tmp))
+                order = np.fromfile(tmp / "order", dtype="<u4")
+            finally:
+                shutil.rmtree(tmp, ignore_errors=True)
+        order = order.astype(np.int64)
+        if order.shape[0] != n or not np.array_equal(np.sort(order), np.arange(n)):
+            raise MapError(f"map {self.net.source!r}: the CCH order is not a permutation of the {n} nodes")
+        return order
 
     def node_table(
         self, sources: NDArray[np.int64], targets: NDArray[np.int64], *, metric: Metric
@@ -497,129 +546,42 @@ def rect_table(
     return best
 
 
-POINT_TOPOLOGY_MIN_POINTS = 600
-"""From this many points, the CCH engine answers from a topology with the points as nodes."""
+POINTS_AS_LEAVES_MIN_POINTS = 600
+"""From this many points, the CCH engine answers from its elimination tree with the points as leaves."""
 
 
-def _split_at_points(
-    net: RoadNetwork, pos: _Positions
-) -> tuple[NDArray[np.int64], NDArray[np.int64], NDArray[np.int64], NDArray[np.int64], NDArray[np.int64]]:
-    """The network with every point inserted as a node (arcs cut at the points).
-
-    Point ``i`` becomes node ``node_count + i``.  Each cut arc is replaced by pieces whose
-    weights are differences of :func:`_part`, so any path's sum equals the sum the
-    offset formula gives (same integers as :func:`_point_table`).
-
-    Returns
-    -------
-    tail, head, length_mm, duration_ms, point_arc_entry
-    """
-    n = pos.arc.shape[0]
-    copy = (pos.arc[:, 1] == pos.arc[:, 0]) & (pos.offset_mm[:, 1] == pos.offset_mm[:, 0])
-    keep = np.ones((n, 2), dtype=bool)
-    keep[:, 1] = ~copy
-    arc = pos.arc[keep]
-    off = pos.offset_mm[keep]
-    point = np.repeat(np.arange(n, dtype=np.int64)[:, None], 2, axis=1)[keep]
-    order = np.lexsort((point, off, arc))
-    arc, off, point = arc[order], off[order], point[order]
-    pnode = net.node_count + point
-    part_len = off.astype(np.int64)
-    part_dur = _part(net, "duration", arc, off)
-    same_prev = np.concatenate(([False], arc[1:] == arc[:-1]))
-    prev_node = np.concatenate(([0], pnode[:-1]))
-    prev_len = np.concatenate(([0], part_len[:-1]))
-    prev_dur = np.concatenate(([0], part_dur[:-1]))
-    from_node = np.where(same_prev, prev_node, net.tail[arc])
-    w_len = part_len - np.where(same_prev, prev_len, 0)
-    w_dur = part_dur - np.where(same_prev, prev_dur, 0)
-    last = np.concatenate((arc[1:] != arc[:-1], [True]))
-    touched = np.zeros(net.arc_count, dtype=bool)
-    touched[arc] = True
-    untouched = np.flatnonzero(~touched)
-    tail = np.concatenate((net.tail[untouched], from_node, pnode[last])).astype(np.int64)
-    head = np.concatenate((net.head[untouched], pnode, net.head[arc[last]])).astype(np.int64)
-    length_mm = np.concatenate((net.length_mm[untouched], w_len, net.length_mm[arc[last]] - part_len[last]))
-    duration_ms = np.concatenate(
-        (net.duration_ms[untouched], w_dur, net.duration_ms[arc[last]] - part_dur[last])
-    )
-    return tail, head, length_mm.astype(np.int64), duration_ms.astype(np.int64), arc
-
-
-def _point_topology_tables(
-    engine: CCHEngine, pos: _Positions, snapped: SnappedPoints, *, threads: int = 2
+def _tree_tables(
+    engine: CCHEngine, pos: _Positions, *, threads: int = 2
 ) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
-    """Length (mm) and duration (ms) tables from a CCH whose nodes include the points.
+    """Length (mm) and duration (ms) tables with every point hung as a leaf of the elimination tree.
 
-    Every point then needs one search instead of one per way to leave and enter its arc
-    (up to four node options), which halves the endpoints of a large table; the topology
-    build costs about as much as the network's own and is cached by network and points.
+    One walk up the tree per point and direction (instead of one RoutingKit search per
+    way to leave and enter its arc), then a row-by-row fill (see
+    :mod:`tournee.routing.elimination`); same integers as :func:`_point_table`.
     """
-    import pyroutingkit as prk
-
     net = engine.net
-    # Points at the same place on the same arc share one node (they are 0 apart both ways).
-    _keys, first, rep = np.unique(
-        np.stack((pos.arc[:, 0], pos.offset_mm[:, 0]), axis=1), axis=0, return_index=True, return_inverse=True
-    )
-    rep = rep.reshape(-1)
-    pos = _Positions(arc=pos.arc[first], offset_mm=pos.offset_mm[first])
-    n = pos.arc.shape[0]
-    tail, head, length_mm, duration_ms, _arcs = _split_at_points(net, pos)
-    lat = np.concatenate((net.node_lat, snapped.lat[first])).astype(np.float32)
-    lon = np.concatenate((net.node_lon, snapped.lon[first])).astype(np.float32)
-    h = hashlib.sha256()
-    h.update(network_key(net).encode())
-    for a in (pos.arc, pos.offset_mm):
-        h.update(np.ascontiguousarray(a, dtype=np.int64).tobytes())
-    entry = engine.cache_dir / f"cch-points-{h.hexdigest()[:24]}" if engine.cache_dir is not None else None
-    topo = prk.CCHTopology()
-    loaded = False
-    if entry is not None and (entry / "done").is_file():
-        try:
-            topo.load(str(entry))
-            loaded = bool(topo.is_built) and int(topo.node_count) == net.node_count + n
-        except (OSError, RuntimeError, ValueError) as exc:
-            log.warning("point CCH cache %s unreadable (%s); rebuilding", entry, exc)
-        if not loaded:
-            topo = prk.CCHTopology()
-    if not loaded:
-        topo.build(
-            np.ascontiguousarray(tail, dtype=np.uint32),
-            np.ascontiguousarray(head, dtype=np.uint32),
-            lat,
-            lon,
-            net.node_count + n,
-        )
-        if entry is not None:
-            CCHEngine._save(topo, entry)
-    nodes = np.ascontiguousarray(np.arange(net.node_count, net.node_count + n), dtype=np.uint32)
-    inf = int(prk.INF_WEIGHT)
-    expand = n != len(rep) or bool(np.any(rep != np.arange(len(rep))))
+    tree, metrics = engine.tree()
 
-    def table(weights: NDArray[np.int64]) -> NDArray[np.int64]:
-        # A metric of its own per thread: one CCHMetric must never answer two tables at once.
-        metric = prk.CCHMetric(topo)
-        metric.customize(np.ascontiguousarray(weights, dtype=np.uint32))
-        # uint32 until the last step: a 5,000-point table is 100 MB as returned, 200 MB as int64
-        raw = np.asarray(metric.distances_many_to_many(nodes, nodes)).reshape(n, n)
-        np.fill_diagonal(raw, 0)
-        if expand:
-            raw = raw[np.ix_(rep, rep)]
-        out = raw.astype(np.int64)
-        out[raw >= inf] = _BIG
-        return out
+    def table(metric: Metric) -> NDArray[np.int64]:
+        w = _weights(net, metric)
+        part = _part(net, metric, pos.arc, pos.offset_mm)
+        leave = (net.head[pos.arc].astype(np.int64), w[pos.arc] - part)
+        arrive = (net.tail[pos.arc].astype(np.int64), part)
+        best = tree.table(metrics[metric], leave, arrive, big=_BIG)
+        np.fill_diagonal(best, 0)
+        _drive_along_shared_arcs(best, pos, part)
+        return best
 
-    if threads > 1:  # the binding releases the GIL: the two metrics run on two cores
-        with ThreadPoolExecutor(max_workers=2, thread_name_prefix="matrix") as pool:
-            length_job = pool.submit(table, length_mm)
-            duration = table(duration_ms)
+    if threads > 1:  # the kernels release the GIL: the two metrics run on two cores
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="matrix") as pool:
+            length_job = pool.submit(table, "length")
+            duration = table("duration")
             return length_job.result(), duration
-    return table(length_mm), table(duration_ms)
+    return table("length"), table("duration")
 
 
 def travel_matrices(
-    engine: MatrixEngine, snapped: SnappedPoints, *, threads: int = 2, point_topology: bool | None = None
+    engine: MatrixEngine, snapped: SnappedPoints, *, threads: int = 2, points_as_leaves: bool | None = None
 ) -> TravelMatrices:
     """Distance and duration matrices between snapped points.
 
@@ -632,10 +594,11 @@ def travel_matrices(
     threads : int, default 2
         2 computes the distance and the duration tables side by side; 1 one after the
         other.
-    point_topology : bool, optional
-        CCH only: answer from a topology with the points inserted as nodes (one search
-        per point instead of one per way out of its arc).  Default: from
-        ``POINT_TOPOLOGY_MIN_POINTS`` points on.  Same integers either way.
+    points_as_leaves : bool, optional
+        CCH only: answer from the elimination tree with the points hung as leaves (one
+        walk up the tree per point instead of one RoutingKit search per way out of its
+        arc).  Default: from ``POINTS_AS_LEAVES_MIN_POINTS`` points on.  Same integers
+        either way.
 
     Returns
     -------
@@ -652,9 +615,9 @@ def travel_matrices(
     if on.size:
         subset = snapped.subset(on)
         pos = _positions(engine.net, subset)
-        use_points = on.size >= POINT_TOPOLOGY_MIN_POINTS if point_topology is None else point_topology
-        if isinstance(engine, CCHEngine) and use_points:
-            length_mm, duration_ms = _point_topology_tables(engine, pos, subset, threads=threads)
+        leaves = on.size >= POINTS_AS_LEAVES_MIN_POINTS if points_as_leaves is None else points_as_leaves
+        if isinstance(engine, CCHEngine) and leaves:
+            length_mm, duration_ms = _tree_tables(engine, pos, threads=threads)
         elif threads > 1:
             with ThreadPoolExecutor(max_workers=2, thread_name_prefix="matrix") as pool:
                 length_job = pool.submit(_point_table, engine, pos, "length")

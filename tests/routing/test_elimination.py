@@ -11,10 +11,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy.sparse.csgraph import dijkstra
 
+from tests.routing.test_matrix import random_network
 from tournee.domain import MapError
 from tournee.routing.elimination import INF, EliminationTree
 from tournee.routing.matrix import CCHEngine
-from tests.routing.test_matrix import random_network
 
 BIG = np.int64(1) << np.int64(60)
 

@@ -40,48 +40,45 @@ _Int = NDArray[np.int64]
 
 @numba.njit(cache=True, nogil=True)  # type: ignore[misc]
 def _chordal(n: int, adj_ptr: Any, adj: Any) -> Any:  # pragma: no cover - compiled
-    ups = [np.empty(0, np.int64) for _ in range(n)]
-    for v in range(n):
-        a = adj[adj_ptr[v] : adj_ptr[v + 1]]
-        ups[v] = np.unique(a[a > v])
-    parent = np.full(n, -1, np.int64)
-    for v in range(n):
-        u = ups[v]
-        if u.shape[0] == 0:
-            continue
-        p = u[0]
-        parent[v] = p
-        cur = ups[p]
-        out = np.empty(cur.shape[0] + u.shape[0] - 1, np.int64)
-        i, j, k = 0, 1, 0
-        while i < cur.shape[0] and j < u.shape[0]:
-            if cur[i] < u[j]:
-                out[k] = cur[i]
-                i += 1
-            elif cur[i] > u[j]:
-                out[k] = u[j]
-                j += 1
-            else:
-                out[k] = cur[i]
-                i += 1
-                j += 1
-            k += 1
-        while i < cur.shape[0]:
-            out[k] = cur[i]
-            i += 1
-            k += 1
-        while j < u.shape[0]:
-            out[k] = u[j]
-            j += 1
-            k += 1
-        ups[p] = out[:k].copy()
+    # Symbolic elimination: the upward neighbours of v are its own higher neighbours plus
+    # those of its children in the elimination tree (all processed before v), v excluded.
     ptr = np.zeros(n + 1, np.int64)
+    head = np.empty(max(2 * adj.shape[0], 16), np.int64)
+    parent = np.full(n, -1, np.int64)
+    first_child = np.full(n, -1, np.int64)
+    next_sibling = np.full(n, -1, np.int64)
+    mark = np.full(n, -1, np.int64)
+    scratch = np.empty(n, np.int64)
     for v in range(n):
-        ptr[v + 1] = ptr[v] + ups[v].shape[0]
-    head = np.empty(ptr[n], np.int64)
-    for v in range(n):
-        head[ptr[v] : ptr[v + 1]] = ups[v]
-    return ptr, head, parent
+        k = 0
+        for i in range(adj_ptr[v], adj_ptr[v + 1]):
+            x = adj[i]
+            if x > v and mark[x] != v:
+                mark[x] = v
+                scratch[k] = x
+                k += 1
+        c = first_child[v]
+        while c >= 0:
+            for i in range(ptr[c], ptr[c + 1]):
+                x = head[i]
+                if x > v and mark[x] != v:
+                    mark[x] = v
+                    scratch[k] = x
+                    k += 1
+            c = next_sibling[c]
+        if ptr[v] + k > head.shape[0]:
+            grown = np.empty(2 * (ptr[v] + k), np.int64)
+            grown[: ptr[v]] = head[: ptr[v]]
+            head = grown
+        ups = np.sort(scratch[:k])
+        head[ptr[v] : ptr[v] + k] = ups
+        ptr[v + 1] = ptr[v] + k
+        if k:
+            p = ups[0]
+            parent[v] = p
+            next_sibling[v] = first_child[p]
+            first_child[p] = v
+    return ptr, head[: ptr[n]].copy(), parent
 
 
 @numba.njit(cache=True, nogil=True)  # type: ignore[misc]

@@ -217,7 +217,10 @@ class CCHEngine:
             log.warning("could not cache the CCH topology in %s: %s", entry, exc)
 
     def tree(self) -> tuple[EliminationTree, dict[str, tuple[NDArray[np.int64], NDArray[np.int64]]]]:
-        """The elimination tree of RoutingKit's order, customized for both metrics (built once)."""
+        """The elimination tree of RoutingKit's order, customized for both metrics (built once).
+
+        Also loads the numba kernels (compiled once per install, ≈ 6 s, then cached on disk).
+        """
         with self._tree_lock:
             if self._tree is None:
                 from tournee.routing.elimination import EliminationTree
@@ -226,6 +229,9 @@ class CCHEngine:
                 order = self._order()
                 tree = EliminationTree.build(self.net.tail, self.net.head, order)
                 metrics = {m: tree.customize(_weights(self.net, m)) for m in ("length", "duration")}  # type: ignore[arg-type]
+                if self.net.node_count:  # load (or, once per install, compile) the table kernels now
+                    one = (np.zeros((1, 1), dtype=np.int64), np.zeros((1, 1), dtype=np.int64))
+                    tree.table(metrics["length"], one, one, big=_BIG)
                 self._tree = (tree, metrics)
                 log.info(
                     "elimination tree for %s/%s: %d chordal arcs, depth %d, %.2f s",

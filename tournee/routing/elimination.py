@@ -217,11 +217,10 @@ def _fill(
             f = s_dist[k]
             if lo[v] == hi[v] or f >= INF:
                 continue
-            b = bptr[v] - lo[v]
-            for j in range(lo[v], hi[v]):
-                c = f + col[b + j]
-                if c < row[j]:
-                    row[j] = c
+            blk = col[bptr[v] : bptr[v + 1]]
+            seg = row[lo[v] : hi[v]]
+            for j in range(seg.shape[0]):  # branch-free: the compiler vectorises it
+                seg[j] = min(seg[j], f + blk[j])
         for j in range(nt):
             out[s, t_place[j]] = row[j] if row[j] < INF else big
 

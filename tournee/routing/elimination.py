@@ -283,7 +283,8 @@ class EliminationTree:
         """Upward (low→high) and downward (high→low) weights of every chordal arc.
 
         ``weights`` are the network arcs' integers; the result holds, for each chordal
-        arc, the shortest path between its two ends (``INF`` where there is none).
+        arc, the shortest path between its two ends through lower-ranked nodes only —
+        what the walks up the tree need (``INF`` where there is none).
         """
         w = np.asarray(weights, dtype=np.int64)
         fw = np.full(self.arc_count, INF, dtype=np.int64)

@@ -301,6 +301,10 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         raise SystemExit(f"--sizes must list positive integers, got {args.sizes!r}")
     maps = list(args.map) if args.map else default_maps()
     runs: list[dict[str, Any]] = []
+    # numba compiles the matrix kernels once per install (≈ 6 s): here, not in the first timed plan
+    from tournee.routing.elimination import warm_up
+
+    warm_up()
     started = time.perf_counter()
     for path in maps:
         for k, n in enumerate(sorted(sizes)):

@@ -223,15 +223,13 @@ class CCHEngine:
         """
         with self._tree_lock:
             if self._tree is None:
-                from tournee.routing.elimination import EliminationTree
+                from tournee.routing.elimination import EliminationTree, warm_up
 
                 start = time.perf_counter()
+                warm_up()  # every kernel now, not inside the first table
                 order = self._order()
                 tree = EliminationTree.build(self.net.tail, self.net.head, order)
                 metrics = {m: tree.customize(_weights(self.net, m)) for m in ("length", "duration")}  # type: ignore[arg-type]
-                if self.net.node_count:  # load (or, once per install, compile) the table kernels now
-                    one = (np.zeros((1, 1), dtype=np.int64), np.zeros((1, 1), dtype=np.int64))
-                    tree.table(metrics["length"], one, one, big=_BIG)
                 self._tree = (tree, metrics)
                 log.info(
                     "elimination tree for %s/%s: %d chordal arcs, depth %d, %.2f s",

@@ -2,9 +2,16 @@
 
 from __future__ import annotations
 
+import logging
+import threading
+import time
+
+import pytest
 from fastapi.testclient import TestClient
 
+from tournee.api.app import create_app
 from tournee.api.app.demo import DEMO_SLUG, load_demo
+from tournee.api.settings import Settings
 from tournee.domain import Profile
 
 
@@ -36,3 +43,35 @@ def test_demo_loads_once_and_its_tokens_open_the_api(client: TestClient) -> None
         json={"merchant_id": merchant[0]["id"], "lon": 24.94, "lat": 60.17, "weight_g": 1500},
     )
     assert quote.status_code == 201, quote.text
+
+
+def test_the_server_prepares_the_matrix_kernels_when_it_starts(
+    backend_settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import tournee.routing.elimination as elimination
+
+    warmed = threading.Event()
+    monkeypatch.setattr(elimination, "warm_up", warmed.set)
+    with TestClient(create_app(backend_settings)):
+        assert warmed.wait(timeout=10), "no warm-up thread at start"
+
+
+def test_a_failing_warm_up_does_not_stop_the_server(
+    backend_settings: Settings, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    import tournee.routing.elimination as elimination
+
+    failed = threading.Event()
+
+    def broken() -> None:
+        failed.set()
+        raise RuntimeError("no compiler")
+
+    monkeypatch.setattr(elimination, "warm_up", broken)
+    with caplog.at_level(logging.WARNING), TestClient(create_app(backend_settings)) as c:
+        assert failed.wait(timeout=10)
+        assert c.get("/openapi.json").status_code == 200
+        deadline = time.monotonic() + 10
+        while "could not prepare the matrix kernels" not in caplog.text and time.monotonic() < deadline:
+            time.sleep(0.05)
+    assert "could not prepare the matrix kernels" in caplog.text

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -86,6 +87,16 @@ def _fail_interrupted_jobs(make_session: sessionmaker[Session]) -> None:
         log.warning("could not check for interrupted plan jobs", exc_info=True)
 
 
+def _warm_matrix_kernels() -> None:
+    """Compile the elimination-tree kernels (≈ 6 s once per install), or load them from numba's cache."""
+    from tournee.routing.elimination import warm_up
+
+    try:
+        warm_up()
+    except Exception:  # a plan still works: its first large matrix compiles them instead
+        log.warning("could not prepare the matrix kernels at start", exc_info=True)
+
+
 def create_app(settings: Settings | None = None) -> FastAPI:
     """Build the API for ``settings`` (default: from the ``TOURNEE_*`` environment).
 
@@ -101,6 +112,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        # the first large plan must not spend its time limit compiling the matrix kernels
+        threading.Thread(target=_warm_matrix_kernels, name="tournee-warm-up", daemon=True).start()
         yield
         app.state.jobs.shutdown()
         engine.dispose()

@@ -3,8 +3,8 @@
 A CCH orders the network's nodes by nested dissection (separators last) and adds the
 "fill" arcs that eliminating the nodes in that order creates; the result is a chordal
 graph whose upward neighbours of a node are all its ancestors in the *elimination tree*
-(parent = lowest upward neighbour).  After customization (every arc holds the best
-two-hop detour through a lower node), the shortest path from ``s`` to ``t`` is
+(parent = lowest upward neighbour).  After customization (every arc holds the shortest
+path between its ends through lower-ranked nodes), the shortest path from ``s`` to ``t`` is
 
     min over v in ancestors(s) ∩ ancestors(t) of  up(s → v) + down(v → t)
 
@@ -16,7 +16,7 @@ ancestor path, since the two ends are neighbours), with the partial arc weights 
 first distances.  Targets are sorted by the tree's preorder, so the targets below any
 tree node are one contiguous range: the table is filled row by row with vectorisable
 ``min(row[range], f + column_block)`` updates.  On Porto's van network (62,636 nodes,
-tree depth ≤ 215) a 2,000 × 2,000 table takes ≈ 0.1 s of one core.
+tree depth 215) a 2,000 × 2,000 table of one metric takes 0.1–0.2 s of one core.
 
 The nested-dissection order comes from RoutingKit's inertial flow (``pyroutingkit``),
 the chordal completion, customization and queries are numba kernels here; the integers
@@ -39,6 +39,17 @@ _Int = NDArray[np.int64]
 
 
 @numba.njit(cache=True, nogil=True)  # type: ignore[misc]
+def _gather(nodes: Any, v: int, mark: Any, scratch: Any, k: int) -> int:  # pragma: no cover - compiled
+    # append the nodes above v not gathered yet for v to scratch[k:], return the new length
+    for x in nodes:
+        if x > v and mark[x] != v:
+            mark[x] = v
+            scratch[k] = x
+            k += 1
+    return k
+
+
+@numba.njit(cache=True, nogil=True)  # type: ignore[misc]
 def _chordal(n: int, adj_ptr: Any, adj: Any) -> Any:  # pragma: no cover - compiled
     # Symbolic elimination: the upward neighbours of v are its own higher neighbours plus
     # those of its children in the elimination tree (all processed before v), v excluded.
@@ -50,21 +61,10 @@ def _chordal(n: int, adj_ptr: Any, adj: Any) -> Any:  # pragma: no cover - compi
     mark = np.full(n, -1, np.int64)
     scratch = np.empty(n, np.int64)
     for v in range(n):
-        k = 0
-        for i in range(adj_ptr[v], adj_ptr[v + 1]):
-            x = adj[i]
-            if x > v and mark[x] != v:
-                mark[x] = v
-                scratch[k] = x
-                k += 1
+        k = _gather(adj[adj_ptr[v] : adj_ptr[v + 1]], v, mark, scratch, 0)
         c = first_child[v]
         while c >= 0:
-            for i in range(ptr[c], ptr[c + 1]):
-                x = head[i]
-                if x > v and mark[x] != v:
-                    mark[x] = v
-                    scratch[k] = x
-                    k += 1
+            k = _gather(head[ptr[c] : ptr[c + 1]], v, mark, scratch, k)
             c = next_sibling[c]
         if ptr[v] + k > head.shape[0]:
             grown = np.empty(2 * (ptr[v] + k), np.int64)
@@ -163,7 +163,7 @@ def _walks(
     dist = np.full(parent.shape[0], INF, np.int64)
     for i in range(m):
         for k in range(node.shape[1]):
-            if node[i, k] >= 0 and cost[i, k] < dist[node[i, k]]:
+            if cost[i, k] < dist[node[i, k]]:
                 dist[node[i, k]] = cost[i, k]
         v = attach[i]
         k = optr[i]

@@ -16,6 +16,7 @@ from tests.routing.test_snap import street_network, synthetic_network, xy
 from tournee.domain import InvalidInput, Location, Profile, Site
 from tournee.routing.graph import RoadNetwork
 from tournee.routing.matrix import (
+    POINTS_AS_LEAVES_MIN_POINTS,
     CCHEngine,
     DijkstraEngine,
     RoadTravel,
@@ -307,6 +308,13 @@ def test_road_travel_reuses_its_engine_between_calls() -> None:
     engine = travel.engine(Profile.VAN)
     travel.site_matrices(Profile.VAN, [Site(id="b", location=loc(20, 0))])
     assert travel.engine(Profile.VAN) is engine
+
+
+def test_only_large_tables_of_the_cch_engine_use_the_compiled_kernels() -> None:
+    cch = RoadTravel({Profile.VAN: street_network()})
+    assert cch.uses_kernels(POINTS_AS_LEAVES_MIN_POINTS)
+    assert not cch.uses_kernels(POINTS_AS_LEAVES_MIN_POINTS - 1)
+    assert not RoadTravel({Profile.VAN: street_network()}, engine="dijkstra").uses_kernels(10**6)
 
 
 def test_road_travel_without_the_profile_network_is_invalid_input() -> None:

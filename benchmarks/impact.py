@@ -67,6 +67,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--mixes", default="0,30,60", help="shares of shoppers on slow tiers to re-plan (percent)"
     )
     parser.add_argument(
+        "--mix-draws",
+        type=int,
+        default=1,
+        help="seeded draws of the tiers per share, each planned (the tier-mix table gives mean and range)",
+    )
+    parser.add_argument(
         "--carbon-price", type=int, default=7_500, help="cents per tonne CO2e in the objective (EU ETS 2025)"
     )
     parser.add_argument("--grid", default="eu", help="electricity grid of the emission factors")
@@ -152,16 +158,17 @@ def next_day_orders(sc: Any) -> list[Any]:
     return out
 
 
-def retier(sc: Any, slow_pct: int, *, seed: int) -> Any:
+def retier(sc: Any, slow_pct: int, *, seed: int, draw: int = 0) -> Any:
     """The scenario with ``slow_pct`` % of its shoppers (seeded draw) on slow tiers, all home.
 
     A slow shopper takes the weekly circuit (2/3) or delivery within two weeks (1/3); the
     others take express next day (1/3) or within three days (2/3).  Each order keeps its
-    order day, customer, goods and time-of-day window.
+    order day, customer, goods and time-of-day window.  ``draw`` numbers independent draws
+    of the same share (draw 0 is the suite's single draw).
     """
     from tournee.routing.scenario import with_orders
 
-    rng = random.Random(seed * 1000 + slow_pct)
+    rng = random.Random(seed * 1000 + slow_pct + 1_000_000 * draw)
     tiers = {t.code: t for t in sc.tiers}
     out = []
     for o in sc.orders:
@@ -345,6 +352,10 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     from tournee.routing.scenario import ScenarioParams, build_scenario
 
     mixes = [int(x) for x in str(args.mixes).split(",") if x.strip()]
+    if any(not 0 <= pct <= 100 for pct in mixes):
+        raise SystemExit(f"impact: --mixes must be percentages 0-100, got {args.mixes!r}")
+    if args.mix_draws < 1:
+        raise SystemExit(f"impact: --mix-draws must be >= 1, got {args.mix_draws}")
     started = time.perf_counter()
     settings = []
     for setting, path in default_maps(args.urban_map, args.rural_map):
@@ -383,19 +394,27 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
                 **_plan_figures(plan_t, len(sc.orders)),
             }
         )
+        draws: list[dict[str, Any]] = []
         for pct in mixes:
-            mixed = retier(sc, pct, seed=args.seed)
-            plan_m = tournee_plan(
-                mixed, travel, time_limit_s=args.time_limit, carbon_price=args.carbon_price, grid=args.grid
-            )
-            rows.append(
-                {
-                    "approach": f"Tournée, {pct} % of shoppers on slow tiers",
-                    "slow_pct": pct,
-                    "tiers": _tier_mix(mixed.orders),
-                    **_plan_figures(plan_m, len(sc.orders)),
-                }
-            )
+            for k in range(args.mix_draws):
+                mixed = retier(sc, pct, seed=args.seed, draw=k)
+                plan_m = tournee_plan(
+                    mixed,
+                    travel,
+                    time_limit_s=args.time_limit,
+                    carbon_price=args.carbon_price,
+                    grid=args.grid,
+                )
+                figures = {"slow_pct": pct, "draw": k, **_plan_figures(plan_m, len(sc.orders))}
+                draws.append(figures)
+                if k == 0:
+                    rows.append(
+                        {
+                            "approach": f"Tournée, {pct} % of shoppers on slow tiers",
+                            "tiers": _tier_mix(mixed.orders),
+                            **figures,
+                        }
+                    )
         vehicles = ", ".join(f"{v.id} ({v.type.id})" for v in sc.vehicles)
         settings.append(
             {
@@ -408,12 +427,15 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
                 "fleet": vehicles,
                 "notes": list(sc.notes),
                 "rows": rows,
+                "mix_draws": draws,
+                "mix_summary": summarise_mixes(draws),
             }
         )
     result: dict[str, Any] = {
         "command": "python -m benchmarks " + " ".join(sys.argv[1:]),
         "revision": code_revision(),
         "seed": args.seed,
+        "mix_draws": args.mix_draws,
         "time_limit_s": args.time_limit,
         "carbon_price_cents_per_t": args.carbon_price,
         "grid": args.grid,
@@ -424,6 +446,51 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     if args.plot and str(args.plot):
         result["plot"] = str(plot(result, args.plot))
     return result
+
+
+_MIX_MEASURES = ("co2e_per_order_kg", "cost_per_order_eur", "km", "vehicle_days", "served")
+
+
+def summarise_mixes(draws: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Per share of slow shoppers: how many draws, and mean / min / max of each measure.
+
+    A draw with no order served has no per-order figures; it is counted in ``draws`` and
+    left out of those means (``per_order_draws`` says how many were used).
+    """
+    out = []
+    for pct in sorted({d["slow_pct"] for d in draws}):
+        same = [d for d in draws if d["slow_pct"] == pct]
+        row: dict[str, Any] = {"slow_pct": pct, "draws": len(same)}
+        for key in _MIX_MEASURES:
+            values = [d[key] for d in same if d[key] is not None]
+            row[key] = (
+                {"mean": sum(values) / len(values), "min": min(values), "max": max(values)}
+                if values
+                else None
+            )
+        row["per_order_draws"] = sum(1 for d in same if d["co2e_per_order_kg"] is not None)
+        out.append(row)
+    return out
+
+
+def mix_verdict(summary: Sequence[dict[str, Any]]) -> str | None:
+    """Does kg CO2e per order move with the share of slow shoppers beyond the draws' spread?
+
+    Compares the lowest and the highest share: "lower" / "higher" when the ranges of their
+    draws do not overlap, "within the variation" when they do; None when a share has
+    fewer than two draws with orders served (no spread to compare against).
+    """
+    if len(summary) < 2:
+        return None
+    lo, hi = summary[0], summary[-1]
+    if lo["per_order_draws"] < 2 or hi["per_order_draws"] < 2:
+        return None
+    a, b = lo["co2e_per_order_kg"], hi["co2e_per_order_kg"]
+    if b["max"] < a["min"]:
+        return "lower"
+    if b["min"] > a["max"]:
+        return "higher"
+    return "within the variation"
 
 
 def _short(approach: str) -> str:
@@ -479,6 +546,46 @@ def plot(result: dict[str, Any], path: Path) -> Path:
 
 def _fmt(value: Any, pattern: str = "{}") -> str:
     return "—" if value is None else pattern.format(value)
+
+
+def _mean_range(stats: dict[str, float] | None, pattern: str) -> str:
+    if stats is None:
+        return "–"
+    mean, lo, hi = (pattern.format(stats[k]) for k in ("mean", "min", "max"))
+    return mean if lo == hi else f"{mean} ({lo}–{hi})"
+
+
+def _render_mix_summary(summary: Sequence[dict[str, Any]], *, time_limit_s: float) -> list[str]:
+    draws = max(m["draws"] for m in summary)
+    lines = [
+        "",
+        f"Tier mix over {draws} seeded draws of the tiers per share (each draw planned with a "
+        f"{time_limit_s:g} s search; mean, and the draws' range):",
+        "",
+        "| shoppers on slow tiers | draws | kg CO2e / order | € / order | km | vehicle-days | served |",
+        "|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for m in summary:
+        lines.append(
+            f"| {m['slow_pct']} % | {m['draws']} | {_mean_range(m['co2e_per_order_kg'], '{:.3f}')} | "
+            f"{_mean_range(m['cost_per_order_eur'], '{:.2f}')} | {_mean_range(m['km'], '{:.1f}')} | "
+            f"{_mean_range(m['vehicle_days'], '{:.1f}')} | {_mean_range(m['served'], '{:.1f}')} |"
+        )
+    verdict = mix_verdict(summary)
+    lo, hi = summary[0], summary[-1]
+    if verdict is not None:
+        a, b = lo["co2e_per_order_kg"]["mean"], hi["co2e_per_order_kg"]["mean"]
+        reading = {
+            "lower": "lower, beyond the draws' spread (the ranges do not overlap)",
+            "higher": "higher, beyond the draws' spread (the ranges do not overlap)",
+            "within the variation": "not measurably different: the ranges overlap",
+        }[verdict]
+        lines += [
+            "",
+            f"Tier mix effect: from {lo['slow_pct']} % to {hi['slow_pct']} % of shoppers on slow tiers, "
+            f"mean kg CO2e per order goes {a:.3f} → {b:.3f} ({100 * (b / a - 1):+.0f} %): {reading}.",
+        ]
+    return lines
 
 
 def render(result: dict[str, Any]) -> str:
@@ -541,8 +648,11 @@ def render(result: dict[str, Any]) -> str:
                 "",
                 "Tier mixes: " + "; ".join(f"*{_short(r['approach'])}*: {r['tiers']}" for r in tiers) + ".",
             ]
+        summary = s.get("mix_summary") or []
         mixes = sorted((r for r in s["rows"] if "slow_pct" in r), key=lambda r: r["slow_pct"])
-        if len(mixes) >= 2 and mixes[0]["co2e_per_order_kg"] and mixes[-1]["co2e_per_order_kg"]:
+        if summary and max(m["draws"] for m in summary) >= 2:  # the effect over several draws
+            lines += _render_mix_summary(summary, time_limit_s=result["time_limit_s"])
+        elif len(mixes) >= 2 and mixes[0]["co2e_per_order_kg"] and mixes[-1]["co2e_per_order_kg"]:
             lo, hi = mixes[0], mixes[-1]
             lines += [
                 "",

@@ -87,6 +87,11 @@ class SolveParams:
         greedy descent within ``portfolio_share × time_limit_s / count`` seconds, and the
         metaheuristic then starts from the best local optimum for the remaining time.
         Ignored with ``initial_routes`` (the warm start is the start) or a ``solution_limit``.
+        The default adds savings and cost-aware local insertion to parallel insertion:
+        on Li & Lim (12 instances, 10 s) the cost-aware start lowered the mean distance
+        ratio to PyVRP from 1.0265 to 1.0187 (lr101, lr102 and lr202 found the peers'
+        routes), and left Solomon (1.0107 → 1.0110) and Homberger 200 (1.0351 → 1.0343)
+        within their run-to-run variation.
     portfolio_share : float
         Share of the time limit given to those constructions and descents, in (0, 1).
     portfolio_max_stops, portfolio_min_time_s : int, float
@@ -117,7 +122,7 @@ class SolveParams:
     guided_local_search_lambda: float | None = 3.0
     progress_interval_s: float = 0.5
     operators: Mapping[str, bool] | None = None
-    extra_first_solutions: tuple[str, ...] = ("SAVINGS",)
+    extra_first_solutions: tuple[str, ...] = ("SAVINGS", "LOCAL_CHEAPEST_COST_INSERTION")
     portfolio_share: float = 0.3
     portfolio_max_stops: int = 300
     portfolio_min_time_s: float = 2.0

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Sequence
+from dataclasses import replace
 
 import numpy as np
 import pytest
@@ -539,6 +540,25 @@ def test_every_search_setting_returns_a_feasible_plan(vrptw: MatrixProblem, para
     assert_feasible(vrptw, sol)
     assert sol.status == "ROUTING_SUCCESS"
     assert sol.objective == routed_cost(vrptw, sol)
+
+
+def test_iterated_local_search_is_not_replaced_by_the_start_portfolio(
+    vrptw: MatrixProblem, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """OR-Tools runs the configured metaheuristic, not its iterated local search, from a
+    start assignment: asking for iterated local search skips the portfolio."""
+    from tournee.routing import solver
+
+    starts: list[str] = []
+    best_start = solver._best_start
+    monkeypatch.setattr(solver, "_best_start", lambda *a: starts.append("portfolio") or best_start(*a))
+    params = SolveParams(time_limit_s=2.0, portfolio_min_time_s=1.0)
+    solve_matrix_problem(vrptw, params=params)
+    assert starts == ["portfolio"]  # the portfolio runs on this problem and budget ...
+    starts.clear()
+    sol = solve_matrix_problem(vrptw, params=replace(params, use_iterated_local_search=True))
+    assert starts == []  # ... but not under iterated local search
+    assert_feasible(vrptw, sol)
 
 
 def test_unknown_operator_name_is_invalid_input() -> None:

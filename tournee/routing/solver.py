@@ -86,7 +86,8 @@ class SolveParams:
         More first-solution strategies to try: each of ``first_solution`` and these gets a
         greedy descent within ``portfolio_share × time_limit_s / count`` seconds, and the
         metaheuristic then starts from the best local optimum for the remaining time.
-        Ignored with ``initial_routes`` (the warm start is the start) or a ``solution_limit``.
+        Ignored with ``initial_routes`` (the warm start is the start), a ``solution_limit``
+        or ``use_iterated_local_search`` (which perturbs its own first solution).
         The default adds savings and cost-aware local insertion to parallel insertion:
         on Li & Lim (12 instances, 10 s) the cost-aware start lowered the mean distance
         ratio to PyVRP from 1.0265 to 1.0187 (lr101, lr102 and lr202 found the peers'
@@ -807,6 +808,7 @@ def _solve(routing: Any, search: Any, params: SolveParams, data: _Data, initial:
         return routing.SolveFromAssignmentWithParameters(initial, search)
     if (
         params.extra_first_solutions
+        and not params.use_iterated_local_search  # from an assignment OR-Tools runs plain local search
         and params.solution_limit is None
         and len(data.stops) <= params.portfolio_max_stops
         and params.time_limit_s >= params.portfolio_min_time_s

@@ -443,7 +443,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         "settings": settings,
         "plot": None,
     }
-    if args.plot and str(args.plot):
+    if args.plot and str(args.plot) not in ("", "."):  # Path("") is ".": no chart
         result["plot"] = str(plot(result, args.plot))
     return result
 

@@ -44,6 +44,7 @@ def test_the_tier_mix_is_planned_for_every_draw_and_summarised_with_its_range(
     tmp_path: Path, urban_only: None
 ) -> None:
     result = impact.run(_args(tmp_path))
+    assert result["plot"] is None  # --plot '' draws no chart (and leaves no stray file)
     [urban] = result["settings"]
     draws = urban["mix_draws"]
     assert [(d["slow_pct"], d["draw"]) for d in draws] == [(0, 0), (0, 1), (100, 0), (100, 1)]

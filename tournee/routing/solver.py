@@ -90,8 +90,8 @@ class SolveParams:
         or ``use_iterated_local_search`` (which perturbs its own first solution).
         The default adds savings and cost-aware local insertion to parallel insertion:
         on Li & Lim (12 instances, 10 s) the cost-aware start lowered the mean distance
-        ratio to PyVRP from 1.0265 to 1.0187 (lr101, lr102 and lr202 found the peers'
-        routes), and left Solomon (1.0107 → 1.0110) and Homberger 200 (1.0351 → 1.0343)
+        ratio to PyVRP from 1.0265 to 1.0187 (lr101 and lr102 now match PyVRP, lr202
+        1.094 → 1.043), and left Solomon (1.0107 → 1.0110) and Homberger 200 (1.0351 → 1.0343)
         within their run-to-run variation.
     portfolio_share : float
         Share of the time limit given to those constructions and descents, in (0, 1).

@@ -351,6 +351,9 @@ def test_bad_input_raises_invalid_input_naming_the_field(changes: dict[str, obje
         {"solution_limit": 0},
         {"extra_first_solutions": ("SAVINGS", "NOPE")},
         {"portfolio_share": 1.0},
+        {"ruin_recreate_share": 1.0},
+        {"ruin_recreate_share": -0.1},
+        {"ruin_max_removed": 0},
         {"search_overrides": "no_such_field: true"},
     ],
 )

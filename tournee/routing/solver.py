@@ -25,7 +25,7 @@ import itertools
 import logging
 import time
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -35,12 +35,14 @@ from ortools.constraint_solver import pywrapcp, routing_enums_pb2
 from ortools.util import optional_boolean_pb2
 
 from tournee.domain.errors import Infeasible, InvalidInput
+from tournee.routing import recreate
 
 __all__ = [
     "MatrixProblem",
     "MatrixSolution",
     "SolveParams",
     "SolveProgress",
+    "ruin_recreate_instance",
     "solve_matrix_problem",
 ]
 
@@ -104,6 +106,16 @@ class SolveParams:
     ils_automatic_temperatures : bool
         Iterated local search only: let OR-Tools scale the simulated-annealing acceptance
         temperatures to the costs (the fixed defaults assume costs of a few units).
+    ruin_recreate_share : float
+        Share of the time limit, in [0, 1), given to Tournée's own ruin and recreate
+        (:mod:`tournee.routing.recreate`) after OR-Tools' search: it re-inserts dropped orders
+        and moves orders between routes without OR-Tools' full neighbourhood scans, and its
+        routes go back to OR-Tools, which checks them and prices them, so they replace
+        OR-Tools' only when feasible and cheaper.  0 (the default) leaves it out; problems
+        with several windows on a stop or trip chains always leave it out.
+    ruin_max_removed : int
+        Ruin and recreate only: at most this many orders (uniformly 1..this) removed around
+        one stop per iteration.
     search_overrides : str
         Any other OR-Tools ``RoutingSearchParameters`` fields, in protobuf text format
         (``"guided_local_search_reset_penalties_on_new_best_solution: true"``), merged last.
@@ -129,6 +141,8 @@ class SolveParams:
     portfolio_min_time_s: float = 2.0
     ils_removed_visits: int = 10
     ils_automatic_temperatures: bool = True
+    ruin_recreate_share: float = 0.5
+    ruin_max_removed: int = 10
     search_overrides: str = ""
 
     def __post_init__(self) -> None:
@@ -159,6 +173,16 @@ class SolveParams:
             raise InvalidInput(
                 f"solve params: portfolio_share must be within (0, 1), got {self.portfolio_share!r}",
                 pointer="/portfolio_share",
+            )
+        if not 0 <= self.ruin_recreate_share < 1:
+            raise InvalidInput(
+                f"solve params: ruin_recreate_share must be within [0, 1), got {self.ruin_recreate_share!r}",
+                pointer="/ruin_recreate_share",
+            )
+        if self.ruin_max_removed < 1:
+            raise InvalidInput(
+                f"solve params: ruin_max_removed must be >= 1, got {self.ruin_max_removed!r}",
+                pointer="/ruin_max_removed",
             )
         if self.portfolio_max_stops < 0:
             raise InvalidInput(
@@ -825,6 +849,178 @@ def _solve(routing: Any, search: Any, params: SolveParams, data: _Data, initial:
     return routing.SolveWithParameters(search)
 
 
+# --------------------------------------------------------------------------- ruin and recreate
+
+_NEAR = 30  # stops a ruin looks at around its seed
+
+
+def _recreate_instance(data: _Data) -> recreate.Instance | None:
+    """The problem as :mod:`recreate`'s arrays, or None when it is outside that module's scope."""
+    if data.chains or any(w is not None and len(w) > 1 for w in data.windows):
+        return None
+    n, nv, h = data.n, data.num_vehicles, data.horizon
+    service = np.asarray(data.service, dtype=np.int64)[:, None]
+    transit = np.stack([m + service for m in data.duration]).astype(np.int64)
+    cost = np.stack(data.cost).astype(np.int64)
+
+    def window(node: int, v: int) -> tuple[int, int]:
+        lo, hi = 0, h
+        if data.vehicle_window is not None:
+            lo, hi = max(lo, data.vehicle_window[v][0]), min(hi, data.vehicle_window[v][1])
+        if (w := data.windows[node]) is not None:
+            lo, hi = max(lo, w[0][0]), min(hi, w[0][1])
+        return lo, hi
+
+    starts = [window(data.start[v], v) for v in range(nv)]
+    ends = [window(data.end[v], v) for v in range(nv)]
+    lo = np.zeros(n, dtype=np.int64)
+    hi = np.full(n, h, dtype=np.int64)
+    kind = np.full(n, recreate.SINGLE, dtype=np.int64)
+    mate = np.full(n, -1, dtype=np.int64)
+    for node in data.depots:
+        kind[node] = recreate.DEPOT
+    for node in data.stops:
+        if (w := data.windows[node]) is not None:
+            lo[node], hi[node] = w[0][0], min(w[0][1], h)
+    for p, d in data.pairs:
+        kind[p], kind[d] = recreate.PICKUP, recreate.DELIVERY
+        mate[p], mate[d] = d, p
+    allowed = np.ones((nv, n), dtype=np.bool_)
+    for node in data.stops:
+        if (av := data.allowed[node]) is not None:
+            allowed[:, node] = False
+            allowed[av, node] = True
+    stops = np.asarray(data.stops, dtype=np.int64)
+    k = min(_NEAR, max(len(stops) - 1, 0))
+    near = np.full((n, k), -1, dtype=np.int64)
+    if k:
+        c = cost[data.profile[0]]
+        sym = np.minimum(c, c.T)[:, stops].astype(np.float64)
+        sym[stops, np.arange(len(stops))] = np.inf  # a stop is not its own neighbour
+        near = stops[np.argsort(sym, axis=1, kind="stable")[:, :k]]
+    dims = len(data.demands)
+    return recreate.Instance(
+        transit=transit,
+        cost=cost,
+        profile=np.asarray(data.profile, dtype=np.int64),
+        start=np.asarray(data.start, dtype=np.int64),
+        end=np.asarray(data.end, dtype=np.int64),
+        start_lo=np.asarray([w[0] for w in starts], dtype=np.int64),
+        start_hi=np.asarray([w[1] for w in starts], dtype=np.int64),
+        end_lo=np.asarray([w[0] for w in ends], dtype=np.int64),
+        end_hi=np.asarray([w[1] for w in ends], dtype=np.int64),
+        fixed=np.asarray(data.fixed_cost or [0] * nv, dtype=np.int64),
+        per_s=np.asarray(data.cost_per_s or [0] * nv, dtype=np.int64),
+        cap=np.asarray(data.capacities, dtype=np.int64).reshape(dims, nv),
+        locked=np.isin(np.arange(nv), np.asarray(data.locked, dtype=np.int64)),
+        lo=lo,
+        hi=hi,
+        mate=mate,
+        kind=kind,
+        penalty=np.asarray([-1 if x is None else x for x in data.penalty], dtype=np.int64),
+        dem=np.asarray(data.demands, dtype=np.int64).reshape(dims, n),
+        allowed=allowed,
+        near=near,
+    )
+
+
+def ruin_recreate_instance(problem: MatrixProblem) -> recreate.Instance | None:
+    """``problem`` (validated) as :mod:`tournee.routing.recreate`'s arrays; None outside its scope.
+
+    Raises
+    ------
+    InvalidInput
+        A field is malformed (as :func:`solve_matrix_problem`).
+    """
+    return _recreate_instance(_validate(problem))
+
+
+def _routes_of(routing: Any, manager: Any, data: _Data, solution: Any) -> list[list[int]]:
+    routes = []
+    for v in range(data.num_vehicles):
+        route, index = [], solution.Value(routing.NextVar(routing.Start(v)))
+        while not routing.IsEnd(index):
+            route.append(int(manager.IndexToNode(index)))
+            index = solution.Value(routing.NextVar(index))
+        routes.append(route)
+    return routes
+
+
+def _ruin_and_recreate(
+    routing: Any,
+    manager: Any,
+    search: Any,
+    data: _Data,
+    params: SolveParams,
+    solution: Any,
+    t0: float,
+    progress: Callable[[SolveProgress], None] | None,
+) -> Any:
+    """OR-Tools' solution improved by :func:`recreate.ruin_and_recreate` when it is better.
+
+    The routes found go back through OR-Tools (``ReadAssignmentFromRoutes`` checks every
+    constraint of the model; a one-solution search from them computes the objective and
+    the schedule), and replace ``solution`` only when feasible there and cheaper.
+    """
+    inst = _recreate_instance(data)
+    if inst is None:
+        return solution
+    kept = routing.solver().Assignment(solution)  # the model reuses `solution` on its next solve
+    kept_objective = int(solution.ObjectiveValue())
+    reserve = min(0.2, 0.05 * params.time_limit_s)  # OR-Tools' check and pricing of the result
+    budget = params.time_limit_s - (time.perf_counter() - t0) - reserve
+    if budget <= 0.01:
+        return solution
+
+    def report(elapsed_ms: int, best: int) -> None:
+        if progress is not None:
+            progress(
+                SolveProgress(
+                    elapsed_s=time.perf_counter() - t0,
+                    best_objective=best,
+                    solutions=0,
+                    phase="ruin-and-recreate",
+                )
+            )
+
+    found = recreate.ruin_and_recreate(
+        inst,
+        _routes_of(routing, manager, data, solution),
+        time_limit_s=budget,
+        seed=params.seed,
+        max_removed=params.ruin_max_removed,
+        progress=report,
+    )
+    log.info(
+        "ruin and recreate: %d → %d in %d iterations (%d improvements)",
+        found.start_objective,
+        found.objective,
+        found.iterations,
+        found.improvements,
+    )
+    if found.objective >= found.start_objective:
+        return kept
+    indices = [[manager.NodeToIndex(node) for node in route] for route in found.routes]
+    # RoutesToAssignment only fills the next variables; the one-solution search below then
+    # restores them under its own limits (ReadAssignmentFromRoutes would propagate under the
+    # previous search's time limit, which has run out by now).
+    assignment = routing.solver().Assignment()
+    check = _with_limit(search, max(reserve, 0.1))
+    check.solution_limit = 1
+    priced = None
+    if routing.RoutesToAssignment(indices, True, True, assignment):
+        priced = routing.SolveFromAssignmentWithParameters(assignment, check)
+    if priced is None:
+        log.error("ruin and recreate: routes rejected by the OR-Tools model; keeping OR-Tools' solution")
+        return kept
+    if priced.ObjectiveValue() >= kept_objective:
+        log.info(
+            "ruin and recreate: OR-Tools prices the routes at %d; keeping its own", priced.ObjectiveValue()
+        )
+        return kept
+    return priced
+
+
 def _status_name(routing: Any) -> str:
     return str(routing_enums_pb2.RoutingSearchStatus.Value.Name(routing.status()))
 
@@ -902,6 +1098,8 @@ def solve_matrix_problem(
     Infeasible
         The search found no solution within the limits (the message names the status).
     """
+    if params.ruin_recreate_share > 0:
+        recreate.warm_up()  # once per process, before the clock: compiling is not searching
     t0 = time.perf_counter()
     data = _validate(problem)
     manager = _index_manager(data)
@@ -927,8 +1125,22 @@ def solve_matrix_problem(
     )
 
     try:
-        solution = _solve(routing, search, params, data, _initial_assignment(routing, manager, data), t0)
-        status = _status_name(routing)
+        if params.ruin_recreate_share > 0:
+            first_s = params.time_limit_s * (1 - params.ruin_recreate_share)
+            solution = _solve(
+                routing,
+                _with_limit(search, first_s),
+                replace(params, time_limit_s=first_s),
+                data,
+                _initial_assignment(routing, manager, data),
+                t0,
+            )
+            status = _status_name(routing)
+            if solution is not None:
+                solution = _ruin_and_recreate(routing, manager, search, data, params, solution, t0, progress)
+        else:
+            solution = _solve(routing, search, params, data, _initial_assignment(routing, manager, data), t0)
+            status = _status_name(routing)
         if solution is not None and status == "ROUTING_NOT_SOLVED":
             status = "ROUTING_SUCCESS"  # SolveWithIteratedLocalSearch leaves the status unset
         if solution is None:

@@ -63,6 +63,7 @@ from tournee.domain import (
     Vehicle,
     VehicleType,
 )
+from tournee.routing import recreate
 from tournee.routing.emissions import (
     EmissionFactor,
     FactorTable,
@@ -1222,7 +1223,9 @@ def _pool(ctx: _Ctx, workers: int) -> ProcessPoolExecutor | None:
         # lock another thread could hold); spawn otherwise (a server, whose main module is guarded)
         method = "fork" if "fork" in mp.get_all_start_methods() and threading.active_count() == 1 else "spawn"
         try:
-            ctx.pool = ProcessPoolExecutor(max_workers=workers, mp_context=mp.get_context(method))
+            ctx.pool = ProcessPoolExecutor(
+                max_workers=workers, mp_context=mp.get_context(method), initializer=recreate.warm_up
+            )
         except (OSError, ValueError) as exc:
             log.warning("cannot start worker processes (%s); solving in this process", exc)
             ctx.pool = False

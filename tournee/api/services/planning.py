@@ -29,6 +29,7 @@ from tournee.api.services.plan_io import (
     write_plan,
 )
 from tournee.domain import InvalidInput, MapError, Plan, Profile
+from tournee.routing import recreate
 from tournee.routing.graph import RoadNetwork
 from tournee.routing.matrix import RoadTravel
 from tournee.routing.scenario import Scenario, ScenarioParams, build_scenario
@@ -264,6 +265,8 @@ def plan_scenario(
     if travel.uses_kernels(len(scenario.sites())):  # compiled once per install: not in the time limit
         stage("preparing the road-matrix kernels")
         travel.prepare_kernels()
+    stage("preparing the ruin-and-recreate kernels")  # compiled once per install: not in the time limit
+    recreate.warm_up()
     stage(f"planning {len(scenario.orders)} orders over {scenario.horizon.days} days")
     t0 = time.perf_counter()
     plan = plan_week(

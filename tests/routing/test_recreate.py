@@ -1,0 +1,201 @@
+"""Specifications of Tournée's own ruin and recreate (real OR-Tools solves check every result)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import replace
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from tests.routing.test_solver import assert_feasible, euclidean, random_points, routed_cost
+from tournee.routing import recreate
+from tournee.routing.solver import (
+    MatrixProblem,
+    SolveParams,
+    SolveProgress,
+    ruin_recreate_instance,
+    solve_matrix_problem,
+)
+
+CHECK = SolveParams(time_limit_s=1.0, solution_limit=1, extra_first_solutions=(), ruin_recreate_share=0)
+
+
+def random_problem(
+    seed: int, *, n_pairs: int, n_singles: int, vehicles: int, capacity: int, droppable: bool, per_s: int
+) -> MatrixProblem:
+    """Pairs and single stops with one window each, allowed vehicles, fixed and per-second costs."""
+    rng = np.random.default_rng(seed)
+    n = 1 + 2 * n_pairs + n_singles
+    d = euclidean(rng.uniform(0, 100, (n, 2)))
+    demand = [0] * n
+    for k in range(n_pairs):
+        q = int(rng.integers(1, 10))
+        demand[1 + k], demand[1 + n_pairs + k] = q, -q
+    for node in range(1 + 2 * n_pairs, n):
+        demand[node] = int(rng.integers(1, 10))
+    windows: list[Sequence[tuple[int, int]] | None] = [None]
+    for _ in range(1, n):
+        a = int(rng.integers(0, 800))
+        windows.append([(a, a + int(rng.integers(100, 500)))])
+    allowed: list[Sequence[int] | None] = [
+        None if node == 0 or rng.random() < 0.6 else sorted({int(rng.integers(0, vehicles))})
+        for node in range(n)
+    ]
+    for k in range(n_pairs):
+        allowed[1 + n_pairs + k] = allowed[1 + k]
+    return MatrixProblem(
+        distance_m=[d],
+        duration_s=[d],
+        num_vehicles=vehicles,
+        capacities=[[capacity] * vehicles],
+        demands=[demand],
+        time_windows=windows,
+        service_s=[0] + [10] * (n - 1),
+        pickups_deliveries=[(1 + k, 1 + n_pairs + k) for k in range(n_pairs)],
+        allowed_vehicles=allowed,
+        drop_penalty=[None] + [100_000] * (n - 1) if droppable else None,
+        horizon_s=3000,
+        vehicle_window=[(int(rng.integers(0, 100)), int(rng.integers(1500, 3000))) for _ in range(vehicles)],
+        vehicle_fixed_cost=[int(rng.integers(0, 500))] * vehicles,
+        vehicle_cost_per_s=[per_s] * vehicles,
+    )
+
+
+def instance(problem: MatrixProblem) -> recreate.Instance:
+    inst = ruin_recreate_instance(problem)
+    assert inst is not None
+    return inst
+
+
+def or_tools_check(
+    problem: MatrixProblem, routes: Sequence[Sequence[int]]
+) -> tuple[tuple[int, ...], ...] | None:
+    """The routes as a fresh OR-Tools model reads them back (None if it rejects them)."""
+    sol = solve_matrix_problem(replace(problem, initial_routes=[list(r) for r in routes]), params=CHECK)
+    return sol.routes if sol.routes == tuple(tuple(r) for r in routes) else None
+
+
+problems = st.builds(
+    random_problem,
+    st.integers(0, 10_000),
+    n_pairs=st.integers(0, 5),
+    n_singles=st.integers(0, 6),
+    vehicles=st.integers(1, 3),
+    capacity=st.integers(10, 40),
+    droppable=st.just(True),
+    per_s=st.sampled_from([0, 1, 3]),
+)
+
+
+@settings(max_examples=25, deadline=None)
+@given(problem=problems)
+def test_routes_are_priced_exactly_as_or_tools_prices_them(problem: MatrixProblem) -> None:
+    """Arc costs, fixed costs, the shortest span × per-second cost and the dropped penalties."""
+    sol = solve_matrix_problem(
+        problem, params=SolveParams(time_limit_s=0.1, extra_first_solutions=(), ruin_recreate_share=0)
+    )
+    assert recreate.route_costs(instance(problem), sol.routes) == sol.objective
+
+
+@settings(max_examples=25, deadline=None)
+@given(problem=problems, seed=st.integers(0, 100))
+def test_every_result_is_feasible_for_or_tools_and_priced_as_it_says(
+    problem: MatrixProblem, seed: int
+) -> None:
+    start = solve_matrix_problem(
+        problem, params=SolveParams(time_limit_s=0.05, extra_first_solutions=(), ruin_recreate_share=0)
+    )
+    found = recreate.ruin_and_recreate(instance(problem), start.routes, time_limit_s=0.05, seed=seed)
+    assert found.objective <= found.start_objective == start.objective
+    checked = or_tools_check(problem, found.routes)
+    assert checked is not None, "OR-Tools rejected the routes"
+    sol = solve_matrix_problem(replace(problem, initial_routes=[list(r) for r in found.routes]), params=CHECK)
+    assert_feasible(problem, sol)
+    assert sol.objective == found.objective
+
+
+def test_orders_left_out_are_inserted_from_empty_routes() -> None:
+    """Every order fits: from routes that serve nothing, every order gets a place."""
+    problem = random_problem(3, n_pairs=6, n_singles=6, vehicles=3, capacity=200, droppable=True, per_s=0)
+    problem = replace(problem, time_windows=None, allowed_vehicles=None)
+    found = recreate.ruin_and_recreate(instance(problem), [[], [], []], time_limit_s=0.2)
+    assert sorted(x for r in found.routes for x in r) == list(range(1, 19))
+    assert found.objective < found.start_objective == 18 * 100_000
+    assert or_tools_check(problem, found.routes) is not None
+
+
+def test_locked_routes_are_never_touched_and_mandatory_stops_never_left_out() -> None:
+    problem = random_problem(11, n_pairs=4, n_singles=4, vehicles=3, capacity=100, droppable=False, per_s=0)
+    problem = replace(problem, time_windows=None, allowed_vehicles=None)
+    start = solve_matrix_problem(problem, params=SolveParams(time_limit_s=0.1, extra_first_solutions=()))
+    locked = next(v for v, r in enumerate(start.routes) if r)
+    problem = replace(problem, initial_routes=[list(r) for r in start.routes], locked_vehicles=[locked])
+    found = recreate.ruin_and_recreate(instance(problem), start.routes, time_limit_s=0.2, seed=5)
+    assert found.routes[locked] == start.routes[locked]
+    assert sorted(x for r in found.routes for x in r) == list(range(1, 13))
+
+
+def test_the_solver_hands_its_routes_to_ruin_and_recreate_and_keeps_the_better_plan() -> None:
+    """A first construction alone, then ruin and recreate: reported as its own phase, and cheaper."""
+    xy = np.vstack([[50.0, 50.0], random_points(30, 4)])
+    d = euclidean(xy)
+    problem = MatrixProblem(
+        distance_m=[d],
+        duration_s=[d],
+        num_vehicles=5,
+        capacities=[[40] * 5],
+        demands=[[0] + [5] * 30],
+        service_s=[0] + [5] * 30,
+    )
+    construction = solve_matrix_problem(
+        problem,
+        params=SolveParams(
+            first_solution="PATH_CHEAPEST_ARC",
+            solution_limit=1,
+            extra_first_solutions=(),
+            ruin_recreate_share=0,
+        ),
+    )
+    phases: list[SolveProgress] = []
+    sol = solve_matrix_problem(
+        problem,
+        params=SolveParams(
+            time_limit_s=1.0,
+            first_solution="PATH_CHEAPEST_ARC",
+            solution_limit=1,
+            extra_first_solutions=(),
+            ruin_recreate_share=0.9,
+            progress_interval_s=0.0,
+        ),
+        progress=phases.append,
+    )
+    assert_feasible(problem, sol)
+    assert sol.objective == routed_cost(problem, sol) < construction.objective
+    assert any(p.phase == "ruin-and-recreate" for p in phases)
+    assert phases[-1].phase == "done"
+    assert phases[-1].best_objective == sol.objective
+
+
+@pytest.mark.parametrize(
+    "changes",
+    [
+        {"time_windows": [None, [(0, 10), (50, 60)], None]},
+        {"trip_chains": [([0, 1], 5)], "num_vehicles": 2, "capacities": [[9, 9]]},
+    ],
+    ids=["two windows on a stop", "trip chains"],
+)
+def test_problems_outside_its_checks_are_left_to_or_tools(changes: dict[str, object]) -> None:
+    d = euclidean(random_points(3, 1))
+    problem = MatrixProblem(
+        **{
+            **{"distance_m": [d], "duration_s": [d], "num_vehicles": 1, "capacities": [[9]]},
+            "demands": [[0, 1, 1]],
+            **changes,
+        }  # type: ignore[arg-type]
+    )
+    assert ruin_recreate_instance(problem) is None
+    sol = solve_matrix_problem(problem, params=SolveParams(time_limit_s=0.3, ruin_recreate_share=0.5))
+    assert_feasible(problem, sol)

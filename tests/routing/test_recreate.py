@@ -82,7 +82,7 @@ problems = st.builds(
     random_problem,
     st.integers(0, 10_000),
     n_pairs=st.integers(0, 5),
-    n_singles=st.integers(0, 6),
+    n_singles=st.integers(1, 6),
     vehicles=st.integers(1, 3),
     capacity=st.integers(10, 40),
     droppable=st.just(True),

@@ -48,6 +48,7 @@ BOOL = NDArray[np.bool_]
 
 SINGLE, PICKUP, DELIVERY, DEPOT = 0, 1, 2, 3
 _INF = 2**62
+_MAX_STRING = 10  # longest string of consecutive stops one ruin takes from a route
 
 
 @dataclass(frozen=True, slots=True, kw_only=True, eq=False)
@@ -573,6 +574,7 @@ def _run(
     saved_rlen = rlen.copy()
     saved_cost = rcost.copy()
     out = np.empty(n, dtype=np.int64)
+    seg = np.empty(n, dtype=np.int64)
     touched = np.zeros(nv, dtype=np.bool_)
     improvements = 0
     temp = temperature
@@ -594,6 +596,7 @@ def _run(
         else:
             seed_node = np.random.randint(n)
         target = 1 + np.random.randint(max_removed)
+        strings = np.random.random() < 0.5  # SISR: strings of consecutive stops, one per route
         removed = 0
         for j in range(-1, near.shape[1]):
             if removed >= target:
@@ -601,14 +604,32 @@ def _run(
             x = seed_node if j < 0 else near[seed_node, j]
             if x < 0 or kind[x] == DEPOT or route_of[x] < 0 or locked[route_of[x]]:
                 continue
-            head_node = x if kind[x] != DELIVERY else mate[x]
-            v = _remove_node(x, routes, rlen, route_of)
-            touched[v] = True
-            if mate[x] >= 0:
-                _remove_node(mate[x], routes, rlen, route_of)
-            out[n_out] = head_node
-            n_out += 1
-            removed += 1
+            v = route_of[x]
+            n_seg = 1
+            seg[0] = x
+            if strings:
+                if touched[v]:
+                    continue
+                length = 1 + np.random.randint(min(rlen[v], _MAX_STRING))
+                pos = 0
+                while routes[v, pos] != x:
+                    pos += 1
+                first = min(max(pos - np.random.randint(length), 0), rlen[v] - length)
+                n_seg = length
+                for i in range(length):
+                    seg[i] = routes[v, first + i]
+            for i in range(n_seg):
+                y = seg[i]
+                if route_of[y] < 0:
+                    continue  # gone with its pair
+                head_node = y if kind[y] != DELIVERY else mate[y]
+                _remove_node(y, routes, rlen, route_of)
+                if mate[y] >= 0:
+                    _remove_node(mate[y], routes, rlen, route_of)
+                touched[v] = True
+                out[n_out] = head_node
+                n_out += 1
+                removed += 1
         for v in range(nv):
             if touched[v]:
                 _schedule(

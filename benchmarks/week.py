@@ -106,6 +106,7 @@ class _Timed:
 def _plan_once(job: dict[str, Any]) -> dict[str, Any]:
     """One plan in this (fresh) process: scenario, matrices, solve; returns figures and peak RSS."""
     from tournee.domain import Location, Profile
+    from tournee.routing import recreate
     from tournee.routing.matrix import CCHEngine, RoadTravel
     from tournee.routing.network import load_networks
     from tournee.routing.scenario import ScenarioParams, synthetic_scenario
@@ -156,6 +157,7 @@ def _plan_once(job: dict[str, Any]) -> dict[str, Any]:
         engine = travel.inner.engine(profile)
         if isinstance(engine, CCHEngine):  # and its elimination tree (kernels compiled once per install)
             engine.tree()
+    recreate.warm_up()  # the ruin-and-recreate kernels (compiled once per install), as the planning service does
     setup_s = time.perf_counter() - t0
     t1 = time.perf_counter()
     plan = plan_week(problem, travel=travel, params=params)

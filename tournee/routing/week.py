@@ -1222,6 +1222,8 @@ def _pool(ctx: _Ctx, workers: int) -> ProcessPoolExecutor | None:
         # fork while this process has one thread (a CLI, a script: nothing to re-import, and no
         # lock another thread could hold); spawn otherwise (a server, whose main module is guarded)
         method = "fork" if "fork" in mp.get_all_start_methods() and threading.active_count() == 1 else "spawn"
+        if method == "fork":
+            recreate.warm_up()  # forked workers inherit the kernels instead of each loading them
         try:
             ctx.pool = ProcessPoolExecutor(
                 max_workers=workers, mp_context=mp.get_context(method), initializer=recreate.warm_up

@@ -116,9 +116,10 @@ class SolveParams:
         routes go back to OR-Tools, which checks them and prices them, so they replace
         OR-Tools' only when feasible and cheaper.  0 leaves it out; so do problems with
         several windows on a stop, trip chains or more than 2,000 nodes (OR-Tools then has
-        the whole time limit).  The default, 0.5, measured at 10 s against PyVRP (12
-        instances per set, mean distance ratio): Solomon 1.0107 → 1.0027, Homberger 200
-        1.0350 → 1.0172 (0.8: 1.0239), Li & Lim 1.0187 → 1.0029.
+        the whole time limit).  The default, 0.5, measured at 10 s against PyVRP (mean
+        distance ratio, ``docs/benchmarks-solver.md``): Solomon (all 56) 1.0228 → 1.0041,
+        Homberger 200 (12) 1.0343 → 1.0116 (0.8 of the time: worse), Li & Lim (12)
+        1.0187 → 0.9992.
     ruin_max_removed : int
         Ruin and recreate only: at most this many orders (uniformly 1..this) removed around
         one stop per iteration.

@@ -911,13 +911,15 @@ def ruin_and_recreate(
     seed: int = 0,
     max_removed: int = 10,
     blink: float = 0.01,
-    batch: int = 50,
+    batch_s: float = 0.02,
     progress: Callable[[int, int], None] | None = None,
 ) -> RuinRecreateResult:
     """Improve ``routes`` (a feasible solution) by ruin and recreate for ``time_limit_s``.
 
     Simulated annealing from a temperature of the solution's mean arc cost down to a
-    hundredth of it over the time limit; ``progress(elapsed_ms, best_objective)`` after
+    hundredth of it over the time limit.  The compiled loop runs in batches sized to take
+    about ``batch_s`` seconds each (the clock is read between batches, so the limit is kept
+    to about that on any size of problem); ``progress(elapsed_ms, best_objective)`` after
     each batch that improved the best.  The returned routes are the best solution seen.
     """
     t0 = time.perf_counter()
@@ -932,8 +934,10 @@ def ruin_and_recreate(
     temp = temp0
     iterations = improvements = 0
     k = 0
+    batch = 1
     while True:
-        elapsed = time.perf_counter() - t0
+        now = time.perf_counter()
+        elapsed = now - t0
         if elapsed >= time_limit_s:
             break
         share = elapsed / time_limit_s
@@ -956,6 +960,9 @@ def ruin_and_recreate(
         k += 1
         iterations += batch
         improvements += imp
+        took = time.perf_counter() - now
+        left = time_limit_s - (time.perf_counter() - t0)
+        batch = max(1, min(2 * batch, int(batch * min(batch_s, max(left, 0.0)) / max(took, 1e-6))))
         if progress is not None and int(best[0]) < before:
             progress(round((time.perf_counter() - t0) * 1000), int(best[0]))
     out = tuple(tuple(int(x) for x in best_routes[v, : best_rlen[v]]) for v in range(best_rlen.shape[0]))

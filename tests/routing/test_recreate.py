@@ -199,3 +199,28 @@ def test_problems_outside_its_checks_are_left_to_or_tools(changes: dict[str, obj
     assert ruin_recreate_instance(problem) is None
     sol = solve_matrix_problem(problem, params=SolveParams(time_limit_s=0.3, ruin_recreate_share=0.5))
     assert_feasible(problem, sol)
+
+
+def test_a_warm_started_solve_keeps_what_ruin_and_recreate_finds() -> None:
+    """After a search from initial routes OR-Tools' searched model rejected any routing it was
+    handed (ROUTING_FAIL, its own included); the routes are priced in a fresh model."""
+    problem = random_problem(1, n_pairs=15, n_singles=5, vehicles=3, capacity=40, droppable=True, per_s=1)
+    poor = solve_matrix_problem(
+        problem,
+        params=SolveParams(
+            first_solution="PATH_CHEAPEST_ARC",
+            solution_limit=1,
+            extra_first_solutions=(),
+            ruin_recreate_share=0,
+        ),
+    )
+    phases: list[SolveProgress] = []
+    sol = solve_matrix_problem(
+        replace(problem, initial_routes=[list(r) for r in poor.routes]),
+        params=SolveParams(time_limit_s=1.0, ruin_recreate_share=0.7, progress_interval_s=0.0),
+        progress=phases.append,
+    )
+    assert_feasible(problem, sol)
+    found = [p.best_objective for p in phases if p.phase == "ruin-and-recreate"]
+    assert found, "ruin and recreate improved nothing"
+    assert sol.objective == min(found) < poor.objective

@@ -45,15 +45,18 @@ def test_demo_loads_once_and_its_tokens_open_the_api(client: TestClient) -> None
     assert quote.status_code == 201, quote.text
 
 
-def test_the_server_prepares_the_matrix_kernels_when_it_starts(
+def test_the_server_prepares_the_matrix_and_search_kernels_when_it_starts(
     backend_settings: Settings, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     import tournee.routing.elimination as elimination
+    from tournee.routing import recreate
 
-    warmed = threading.Event()
-    monkeypatch.setattr(elimination, "warm_up", warmed.set)
+    matrices, search = threading.Event(), threading.Event()
+    monkeypatch.setattr(elimination, "warm_up", matrices.set)
+    monkeypatch.setattr(recreate, "warm_up", search.set)
     with TestClient(create_app(backend_settings)):
-        assert warmed.wait(timeout=10), "no warm-up thread at start"
+        assert matrices.wait(timeout=10), "no warm-up thread at start"
+        assert search.wait(timeout=10), "the ruin-and-recreate kernels were not prepared"
 
 
 def test_a_failing_warm_up_does_not_stop_the_server(
@@ -72,6 +75,6 @@ def test_a_failing_warm_up_does_not_stop_the_server(
         assert failed.wait(timeout=10)
         assert c.get("/openapi.json").status_code == 200
         deadline = time.monotonic() + 10
-        while "could not prepare the matrix kernels" not in caplog.text and time.monotonic() < deadline:
+        while "could not prepare the numba kernels" not in caplog.text and time.monotonic() < deadline:
             time.sleep(0.05)
-    assert "could not prepare the matrix kernels" in caplog.text
+    assert "could not prepare the numba kernels" in caplog.text

@@ -88,13 +88,16 @@ def _fail_interrupted_jobs(make_session: sessionmaker[Session]) -> None:
 
 
 def _warm_matrix_kernels() -> None:
-    """Compile the elimination-tree kernels (≈ 6 s once per install), or load them from numba's cache."""
+    """Compile the elimination-tree and ruin-and-recreate kernels (≈ 6 s and ≈ 10 s once per
+    install), or load them from numba's cache."""
+    from tournee.routing import recreate
     from tournee.routing.elimination import warm_up
 
     try:
         warm_up()
-    except Exception:  # a plan still works: its first large matrix compiles them instead
-        log.warning("could not prepare the matrix kernels at start", exc_info=True)
+        recreate.warm_up()
+    except Exception:  # a plan still works: its first large matrix or search compiles them instead
+        log.warning("could not prepare the numba kernels at start", exc_info=True)
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:

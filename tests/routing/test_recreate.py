@@ -21,6 +21,10 @@ from tournee.routing.solver import (
 )
 
 CHECK = SolveParams(time_limit_s=1.0, solution_limit=1, extra_first_solutions=(), ruin_recreate_share=0)
+# one cheapest-arc construction, no search: a poor plan for ruin and recreate to improve
+CONSTRUCTION = SolveParams(
+    first_solution="PATH_CHEAPEST_ARC", solution_limit=1, extra_first_solutions=(), ruin_recreate_share=0
+)
 
 
 def random_problem(
@@ -150,23 +154,13 @@ def test_the_solver_hands_its_routes_to_ruin_and_recreate_and_keeps_the_better_p
         demands=[[0] + [5] * 30],
         service_s=[0] + [5] * 30,
     )
-    construction = solve_matrix_problem(
-        problem,
-        params=SolveParams(
-            first_solution="PATH_CHEAPEST_ARC",
-            solution_limit=1,
-            extra_first_solutions=(),
-            ruin_recreate_share=0,
-        ),
-    )
+    construction = solve_matrix_problem(problem, params=CONSTRUCTION)
     phases: list[SolveProgress] = []
     sol = solve_matrix_problem(
         problem,
-        params=SolveParams(
+        params=replace(
+            CONSTRUCTION,
             time_limit_s=1.0,
-            first_solution="PATH_CHEAPEST_ARC",
-            solution_limit=1,
-            extra_first_solutions=(),
             ruin_recreate_share=0.9,
             progress_interval_s=0.0,
         ),
@@ -205,15 +199,7 @@ def test_a_warm_started_solve_keeps_what_ruin_and_recreate_finds() -> None:
     """After a search from initial routes OR-Tools' searched model rejected any routing it was
     handed (ROUTING_FAIL, its own included); the routes are priced in a fresh model."""
     problem = random_problem(1, n_pairs=15, n_singles=5, vehicles=3, capacity=40, droppable=True, per_s=1)
-    poor = solve_matrix_problem(
-        problem,
-        params=SolveParams(
-            first_solution="PATH_CHEAPEST_ARC",
-            solution_limit=1,
-            extra_first_solutions=(),
-            ruin_recreate_share=0,
-        ),
-    )
+    poor = solve_matrix_problem(problem, params=CONSTRUCTION)
     phases: list[SolveProgress] = []
     sol = solve_matrix_problem(
         replace(problem, initial_routes=[list(r) for r in poor.routes]),

@@ -519,53 +519,26 @@ def _run(
     tail = np.zeros(nv, dtype=np.int64)
     route_of = np.full(n, -1, dtype=np.int64)
     rcost = np.zeros(nv, dtype=np.int64)
+
+    def sched(v: int) -> bool:  # recompute route v's schedule, loads and suffix extremes
+        return _schedule(  # type: ignore[no-any-return]
+            v, routes, rlen, transit, profile, start, end, start_lo, start_hi, end_lo, end_hi,
+            lo, hi, dem, cap, early, late, load, sufmax, sufmin, head, tail,
+        )  # fmt: skip
+
+    def price(v: int) -> int:  # route v's cost
+        return _route_cost(  # type: ignore[no-any-return]
+            v, routes, rlen, transit, cost, profile, start, end, start_hi, end_lo, end_hi, lo, hi, fixed, per_s
+        )  # fmt: skip
+
     for v in range(nv):
         for x in range(rlen[v]):
             route_of[routes[v, x]] = v
     # current objective
     cur = np.int64(0)
     for v in range(nv):
-        _schedule(
-            v,
-            routes,
-            rlen,
-            transit,
-            profile,
-            start,
-            end,
-            start_lo,
-            start_hi,
-            end_lo,
-            end_hi,
-            lo,
-            hi,
-            dem,
-            cap,
-            early,
-            late,
-            load,
-            sufmax,
-            sufmin,
-            head,
-            tail,
-        )
-        rcost[v] = _route_cost(
-            v,
-            routes,
-            rlen,
-            transit,
-            cost,
-            profile,
-            start,
-            end,
-            start_hi,
-            end_lo,
-            end_hi,
-            lo,
-            hi,
-            fixed,
-            per_s,
-        )
+        sched(v)
+        rcost[v] = price(v)
         cur += rcost[v]
     for u in range(n):
         if kind[u] != DEPOT and route_of[u] < 0 and penalty[u] > 0:
@@ -585,7 +558,6 @@ def _run(
         touched[:] = False
         # ---- ruin: whole orders near a seed stop (a dropped one half of the time)
         n_out = 0
-        dropped_count = 0
         for u in range(n):
             if kind[u] != DEPOT and kind[u] != DELIVERY and route_of[u] < 0:
                 out[n_out] = u
@@ -632,30 +604,7 @@ def _run(
                 removed += 1
         for v in range(nv):
             if touched[v]:
-                _schedule(
-                    v,
-                    routes,
-                    rlen,
-                    transit,
-                    profile,
-                    start,
-                    end,
-                    start_lo,
-                    start_hi,
-                    end_lo,
-                    end_hi,
-                    lo,
-                    hi,
-                    dem,
-                    cap,
-                    early,
-                    late,
-                    load,
-                    sufmax,
-                    sufmin,
-                    head,
-                    tail,
-                )
+                sched(v)
         # ---- recreate: every order that is out, in a random, heaviest-first or farthest-first order
         keys = np.empty(n_out, dtype=np.float64)
         how = np.random.random()
@@ -755,52 +704,13 @@ def _run(
             else:
                 _insert_at(best_v, best_k, u, routes, rlen, route_of)
             touched[best_v] = True
-            _schedule(
-                best_v,
-                routes,
-                rlen,
-                transit,
-                profile,
-                start,
-                end,
-                start_lo,
-                start_hi,
-                end_lo,
-                end_hi,
-                lo,
-                hi,
-                dem,
-                cap,
-                early,
-                late,
-                load,
-                sufmax,
-                sufmin,
-                head,
-                tail,
-            )
+            sched(best_v)
         # ---- price the new solution
         new = np.int64(0)
         if feasible:
             for v in range(nv):
                 if touched[v]:
-                    rcost[v] = _route_cost(
-                        v,
-                        routes,
-                        rlen,
-                        transit,
-                        cost,
-                        profile,
-                        start,
-                        end,
-                        start_hi,
-                        end_lo,
-                        end_hi,
-                        lo,
-                        hi,
-                        fixed,
-                        per_s,
-                    )
+                    rcost[v] = price(v)
                 new += rcost[v]
             for u in range(n):
                 if kind[u] != DEPOT and route_of[u] < 0 and penalty[u] > 0:
@@ -825,30 +735,7 @@ def _run(
                 for x in range(rlen[v]):
                     route_of[routes[v, x]] = v
                 if touched[v]:
-                    _schedule(
-                        v,
-                        routes,
-                        rlen,
-                        transit,
-                        profile,
-                        start,
-                        end,
-                        start_lo,
-                        start_hi,
-                        end_lo,
-                        end_hi,
-                        lo,
-                        hi,
-                        dem,
-                        cap,
-                        early,
-                        late,
-                        load,
-                        sufmax,
-                        sufmin,
-                        head,
-                        tail,
-                    )
+                    sched(v)
         temp *= cooling
     return int(cur), improvements
 
@@ -912,14 +799,14 @@ def ruin_and_recreate(
     max_removed: int = 10,
     blink: float = 0.01,
     batch_s: float = 0.02,
-    progress: Callable[[int, int], None] | None = None,
+    progress: Callable[[int], None] | None = None,
 ) -> RuinRecreateResult:
     """Improve ``routes`` (a feasible solution) by ruin and recreate for ``time_limit_s``.
 
     Simulated annealing from a temperature of the solution's mean arc cost down to a
     hundredth of it over the time limit.  The compiled loop runs in batches sized to take
     about ``batch_s`` seconds each (the clock is read between batches, so the limit is kept
-    to about that on any size of problem); ``progress(elapsed_ms, best_objective)`` after
+    to about that on any size of problem); ``progress(best_objective)`` after
     each batch that improved the best.  The returned routes are the best solution seen.
     """
     t0 = time.perf_counter()
@@ -964,7 +851,7 @@ def ruin_and_recreate(
         left = time_limit_s - (time.perf_counter() - t0)
         batch = max(1, min(2 * batch, int(batch * min(batch_s, max(left, 0.0)) / max(took, 1e-6))))
         if progress is not None and int(best[0]) < before:
-            progress(round((time.perf_counter() - t0) * 1000), int(best[0]))
+            progress(int(best[0]))
     out = tuple(tuple(int(x) for x in best_routes[v, : best_rlen[v]]) for v in range(best_rlen.shape[0]))
     return RuinRecreateResult(
         routes=out,

@@ -965,7 +965,7 @@ def _routes_of(routing: Any, manager: Any, num_vehicles: int, solution: Any) -> 
 
 @dataclass(slots=True)
 class _Model:
-    """One OR-Tools model of a validated problem, closed with the given search parameters."""
+    """One OR-Tools model of a validated problem (closed by its caller, with its search parameters)."""
 
     manager: Any
     routing: Any
@@ -1016,7 +1016,7 @@ def _ruin_and_recreate(
     if budget <= 0.01:
         return model, kept
 
-    def report(elapsed_ms: int, best: int) -> None:
+    def report(best: int) -> None:
         if progress is not None:
             progress(
                 SolveProgress(
@@ -1073,19 +1073,13 @@ def _extract(
     tracker: _Tracker,
     t0: float,
 ) -> MatrixSolution:
-    routes, arrivals, starts, ends = [], [], [], []
-    for v in range(data.num_vehicles):
-        index = routing.Start(v)
-        starts.append(int(solution.Min(time_dim.CumulVar(index))))
-        route, arrival = [], []
-        index = solution.Value(routing.NextVar(index))
-        while not routing.IsEnd(index):
-            route.append(int(manager.IndexToNode(index)))
-            arrival.append(int(solution.Min(time_dim.CumulVar(index))))
-            index = solution.Value(routing.NextVar(index))
-        ends.append(int(solution.Min(time_dim.CumulVar(index))))
-        routes.append(tuple(route))
-        arrivals.append(tuple(arrival))
+    def cumul(index: int) -> int:
+        return int(solution.Min(time_dim.CumulVar(index)))
+
+    routes = [tuple(route) for route in _routes_of(routing, manager, data.num_vehicles, solution)]
+    arrivals = [tuple(cumul(manager.NodeToIndex(node)) for node in route) for route in routes]
+    starts = [cumul(routing.Start(v)) for v in range(data.num_vehicles)]
+    ends = [cumul(routing.End(v)) for v in range(data.num_vehicles)]
     visited = {node for route in routes for node in route}
     objective = int(solution.ObjectiveValue())
     tracker.finish(objective)
@@ -1151,25 +1145,24 @@ def solve_matrix_problem(
     )
 
     inst = _recreate_instance(data) if params.ruin_recreate_share > 0 else None
+    # OR-Tools' share of the limit: all of it unless ruin and recreate takes the rest
+    first = (
+        params
+        if inst is None
+        else replace(params, time_limit_s=params.time_limit_s * (1 - params.ruin_recreate_share))
+    )
     try:
-        if inst is not None:
-            first_s = params.time_limit_s * (1 - params.ruin_recreate_share)
-            solution = _solve(
-                routing,
-                _with_limit(search, first_s),
-                replace(params, time_limit_s=first_s),
-                data,
-                _initial_assignment(routing, manager, data),
-                t0,
-            )
-            status = _status_name(routing)
-            if solution is not None:
-                model, solution = _ruin_and_recreate(
-                    model, data, search, inst, params, solution, t0, progress
-                )
-        else:
-            solution = _solve(routing, search, params, data, _initial_assignment(routing, manager, data), t0)
-            status = _status_name(routing)
+        solution = _solve(
+            routing,
+            _with_limit(search, first.time_limit_s),
+            first,
+            data,
+            _initial_assignment(routing, manager, data),
+            t0,
+        )
+        status = _status_name(routing)
+        if inst is not None and solution is not None:
+            model, solution = _ruin_and_recreate(model, data, search, inst, params, solution, t0, progress)
         if solution is not None and status == "ROUTING_NOT_SOLVED":
             status = "ROUTING_SUCCESS"  # SolveWithIteratedLocalSearch leaves the status unset
         if solution is None:

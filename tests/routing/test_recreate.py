@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import replace
+from itertools import pairwise
 
 import numpy as np
 import pytest
@@ -210,3 +211,93 @@ def test_a_warm_started_solve_keeps_what_ruin_and_recreate_finds() -> None:
     found = [p.best_objective for p in phases if p.phase == "ruin-and-recreate"]
     assert found, "ruin and recreate improved nothing"
     assert sol.objective == min(found) < poor.objective
+
+
+def _route_state(inst: recreate.Instance, route: Sequence[int]) -> tuple[bool, tuple[np.ndarray, ...]]:
+    """One vehicle's route packed with the schedule arrays the insertion checks read."""
+    n, dims = inst.lo.shape[0], inst.dem.shape[0]
+    packed, rlen = np.zeros((1, n + 1), dtype=np.int64), np.array([len(route)], dtype=np.int64)
+    packed[0, : len(route)] = route
+    early, late = np.zeros((1, n + 1), dtype=np.int64), np.zeros((1, n + 1), dtype=np.int64)
+    load = np.zeros((dims, 1, n + 1), dtype=np.int64)
+    sufmax, sufmin = np.zeros((dims, 1, n + 2), dtype=np.int64), np.zeros((dims, 1, n + 2), dtype=np.int64)
+    head, tail = np.zeros(1, dtype=np.int64), np.zeros(1, dtype=np.int64)
+    v = (inst.transit, inst.profile, inst.start, inst.end, inst.start_lo, inst.start_hi)
+    ok = recreate._schedule(
+        0, packed, rlen, *v, inst.end_lo, inst.end_hi, inst.lo, inst.hi, inst.dem, inst.cap,
+        early, late, load, sufmax, sufmin, head, tail,
+    )  # fmt: skip
+    return bool(ok), (packed, rlen, early, late, load, sufmax, sufmin, head, tail)
+
+
+def _arc_cost(inst: recreate.Instance, route: Sequence[int]) -> int:
+    nodes = [int(inst.start[0]), *route, int(inst.end[0])]
+    return sum(int(inst.cost[0, a, b]) for a, b in pairwise(nodes))
+
+
+@settings(max_examples=40, deadline=None)
+@given(seed=st.integers(0, 10_000), stops=st.integers(0, 12))
+def test_a_pair_goes_to_its_cheapest_feasible_gaps(seed: int, stops: int) -> None:
+    """The pair insertion (pruned walk included) finds what trying every gap pair finds.
+
+    Grid (Manhattan) distances obey the triangle inequality, as shortest paths do.
+    """
+    rng = np.random.default_rng(seed)
+    n_pairs = 1 + stops // 2
+    n = 1 + 2 * n_pairs
+    xy = rng.integers(0, 60, (n, 2))
+    d = np.abs(xy[:, None, :] - xy[None, :, :]).sum(axis=2).astype(np.int64)
+    demand = [0] + [int(q) for q in rng.integers(1, 6, n_pairs)]
+    demand += [-q for q in demand[1:]]
+    windows: list[Sequence[tuple[int, int]] | None] = [None]
+    for _ in range(1, n):
+        a = int(rng.integers(0, 400))
+        windows.append([(a, a + int(rng.integers(60, 600)))])
+    problem = MatrixProblem(
+        distance_m=[d],
+        duration_s=[d],
+        num_vehicles=1,
+        capacities=[[int(rng.integers(5, 20))]],
+        demands=[demand],
+        time_windows=windows,
+        service_s=[0] + [5] * (n - 1),
+        pickups_deliveries=[(1 + k, 1 + n_pairs + k) for k in range(n_pairs)],
+        horizon_s=1500,
+    )
+    inst = instance(problem)
+    pu, du = 1, 1 + n_pairs  # the pair to insert; the others make a route, by earliest window
+    order = sorted(range(1, n_pairs), key=lambda k: windows[1 + k][0][0])  # type: ignore[index]
+    route: list[int] = []
+    for k in order:
+        trial = [*route, 1 + k, 1 + n_pairs + k]
+        if _route_state(inst, trial)[0]:
+            route = trial
+    ok, state = _route_state(inst, route)
+    assert ok
+    packed, rlen, early, late, load, sufmax, sufmin, head, tail = state
+    base = _arc_cost(inst, route)
+    expected = recreate._INF
+    for k in range(len(route) + 1):
+        for m in range(k, len(route) + 1):
+            trial = [*route[:k], pu, *route[k:m], du, *route[m:]]
+            if _route_state(inst, trial)[0]:
+                expected = min(expected, _arc_cost(inst, trial) - base)
+
+    def best_pair(bound: int) -> tuple[int, int, int]:
+        return recreate._best_pair(  # type: ignore[no-any-return]
+            pu, du, 0, packed, rlen, inst.transit, inst.cost, inst.profile, inst.start, inst.end,
+            inst.lo, inst.hi, inst.dem, inst.cap, inst.per_s, inst.fixed,
+            early, late, load, sufmax, sufmin, head, tail, 0.0, bound,
+        )  # fmt: skip
+
+    delta, k, m = best_pair(recreate._INF)
+    assert delta == expected
+    if expected < recreate._INF:
+        trial = [*route[:k], pu, *route[k:m], du, *route[m:]]
+        assert _route_state(inst, trial)[0]
+        assert _arc_cost(inst, trial) - base == expected
+        # a bound at the cheapest insertion: nothing cheaper exists
+        assert best_pair(expected) == (expected, -1, -1)
+        assert best_pair(expected + 1)[0] == expected
+    else:
+        assert (k, m) == (-1, -1)

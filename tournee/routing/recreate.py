@@ -253,11 +253,13 @@ def _best_single(
     head: I64,
     tail: I64,
     blink: float,
+    bound: int,
 ) -> tuple[int, int]:
-    """Cheapest feasible gap of route ``v`` for single stop ``u``: (delta, gap) or (INF, -1)."""
+    """Cheapest feasible gap of route ``v`` for single stop ``u``: (delta, gap), or (bound, -1)
+    when no gap costs less than ``bound`` (the best insertion found so far, or the drop penalty)."""
     p = profile[v]
     n_stops = rlen[v]
-    best = _INF
+    best = bound
     best_k = -1
     base = fixed[v] if n_stops == 0 else 0
     for k in range(n_stops + 1):
@@ -325,12 +327,19 @@ def _best_pair(
     head: I64,
     tail: I64,
     blink: float,
+    bound: int,
 ) -> tuple[int, int, int]:
-    """Cheapest feasible gaps (k for the pickup, m >= k for the delivery) in route ``v``."""
+    """Cheapest feasible gaps (k for the pickup, m >= k for the delivery) in route ``v``:
+    (delta, k, m), or (bound, -1, -1) when none costs less than ``bound``.
+
+    A pickup gap whose own detour already reaches the bound skips its delivery walk: with
+    costs and times that obey the triangle inequality (shortest paths do) the delivery only
+    adds to it.  This cuts the quadratic walk of long routes to the few promising gaps.
+    """
     p = profile[v]
     n_stops = rlen[v]
     dims = dem.shape[0]
-    best = _INF
+    best = bound
     best_k = -1
     best_m = -1
     base = fixed[v] if n_stops == 0 else 0
@@ -350,6 +359,17 @@ def _best_pair(
         if not ok:
             continue
         nxt_k = end[v] if k == n_stops else routes[v, k]
+        # the pickup's own detour: a delivery anywhere after it only adds to it (triangle
+        # inequality of shortest-path costs and times), so a gap already as dear as the best
+        # insertion found needs no delivery walk
+        d_pick = (
+            cost[p, prev, pu]
+            + cost[p, pu, nxt_k]
+            - cost[p, prev, nxt_k]
+            + per_s[v] * (transit[p, prev, pu] + transit[p, pu, nxt_k] - transit[p, prev, nxt_k])
+        )
+        if base + d_pick >= best:
+            continue
         # delivery right after the pickup
         if not (blink > 0.0 and np.random.random() < blink):
             td = max(tp + transit[p, pu, du], lo[du])
@@ -387,12 +407,6 @@ def _best_pair(
         if k == n_stops:
             continue
         # delivery later: walk the stops after the pickup with their pushed service starts
-        d_pick = (
-            cost[p, prev, pu]
-            + cost[p, pu, nxt_k]
-            - cost[p, prev, nxt_k]
-            + per_s[v] * (transit[p, prev, pu] + transit[p, pu, nxt_k] - transit[p, prev, nxt_k])
-        )
         t = tp
         last = pu
         for m in range(k + 1, n_stops + 1):
@@ -660,6 +674,7 @@ def _run(
                         head,
                         tail,
                         blink,
+                        min(best, worth),
                     )
                 else:
                     delta, k = _best_single(
@@ -686,6 +701,7 @@ def _run(
                         head,
                         tail,
                         blink,
+                        min(best, worth),
                     )
                     m = -1
                 if delta < best:

@@ -301,3 +301,36 @@ def test_a_pair_goes_to_its_cheapest_feasible_gaps(seed: int, stops: int) -> Non
         assert best_pair(expected + 1)[0] == expected
     else:
         assert (k, m) == (-1, -1)
+
+
+def test_a_route_is_eliminated_when_the_others_can_take_its_orders() -> None:
+    problem = random_problem(5, n_pairs=3, n_singles=4, vehicles=4, capacity=200, droppable=False, per_s=0)
+    # the unused van costs nothing to take out: only the rule keeps the orders off it
+    problem = replace(
+        problem, time_windows=None, allowed_vehicles=None, vehicle_fixed_cost=[500, 500, 500, 0]
+    )
+    inst = instance(problem)
+    start = [[1, 4, 7, 8], [2, 5, 9], [3, 6, 10], []]  # pairs (1, 4), (2, 5), (3, 6); singles 7-10
+    found = recreate.eliminate_route(inst, start, time_limit_s=0.2)
+    assert found is not None
+    used = {v for v, r in enumerate(found.routes) if r}
+    assert len(used) <= 2, "one route fewer"
+    assert 3 not in used, "the unused van stays unused"
+    assert sorted(x for r in found.routes for x in r) == list(range(1, 11))
+    assert found.start_objective == recreate.route_costs(inst, start)
+    assert found.objective == recreate.route_costs(inst, found.routes)
+    assert or_tools_check(problem, found.routes) is not None
+
+
+def test_no_route_is_eliminated_when_its_orders_fit_nowhere_else() -> None:
+    """Three full vans: emptying one would leave an order out, so there is no such plan."""
+    problem = random_problem(5, n_pairs=0, n_singles=3, vehicles=3, capacity=5, droppable=True, per_s=0)
+    problem = replace(problem, time_windows=None, allowed_vehicles=None, demands=[[0, 5, 5, 5]])
+    inst = instance(problem)
+    assert recreate.eliminate_route(inst, [[1], [2], [3]], time_limit_s=0.1) is None
+    # nor with a single route, or when the only other routes are locked
+    assert recreate.eliminate_route(inst, [[1, 2], [], []], time_limit_s=0.1) is None
+    locked = instance(
+        replace(problem, demands=[[0, 1, 1, 1]], locked_vehicles=[1, 2], initial_routes=[[1], [2], [3]])
+    )
+    assert recreate.eliminate_route(locked, [[1], [2], [3]], time_limit_s=0.1) is None

@@ -354,6 +354,8 @@ def test_bad_input_raises_invalid_input_naming_the_field(changes: dict[str, obje
         {"ruin_recreate_share": 1.0},
         {"ruin_recreate_share": -0.1},
         {"ruin_max_removed": 0},
+        {"route_elimination_share": 1.0},
+        {"route_elimination_share": -0.5},
         {"search_overrides": "no_such_field: true"},
     ],
 )

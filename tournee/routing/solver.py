@@ -123,6 +123,10 @@ class SolveParams:
     ruin_max_removed : int
         Ruin and recreate only: at most this many orders (uniformly 1..this) removed around
         one stop per iteration.
+    route_elimination_share : float
+        Ruin and recreate only: share of its time, in [0, 1), spent at the end trying to
+        serve the same orders with one route fewer (:func:`recreate.eliminate_route`), kept
+        when cheaper.  Ruin and recreate alone never empties a long route.
     search_overrides : str
         Any other OR-Tools ``RoutingSearchParameters`` fields, in protobuf text format
         (``"guided_local_search_reset_penalties_on_new_best_solution: true"``), merged last.
@@ -150,6 +154,7 @@ class SolveParams:
     ils_automatic_temperatures: bool = True
     ruin_recreate_share: float = 0.5
     ruin_max_removed: int = 10
+    route_elimination_share: float = 0.25
     search_overrides: str = ""
 
     def __post_init__(self) -> None:
@@ -185,6 +190,12 @@ class SolveParams:
             raise InvalidInput(
                 f"solve params: ruin_recreate_share must be within [0, 1), got {self.ruin_recreate_share!r}",
                 pointer="/ruin_recreate_share",
+            )
+        if not 0 <= self.route_elimination_share < 1:
+            raise InvalidInput(
+                "solve params: route_elimination_share must be within [0, 1), "
+                f"got {self.route_elimination_share!r}",
+                pointer="/route_elimination_share",
             )
         if self.ruin_max_removed < 1:
             raise InvalidInput(
@@ -1027,10 +1038,11 @@ def _ruin_and_recreate(
                 )
             )
 
+    eliminate_s = budget * params.route_elimination_share
     found = recreate.ruin_and_recreate(
         inst,
         _routes_of(model.routing, model.manager, data.num_vehicles, solution),
-        time_limit_s=budget,
+        time_limit_s=budget - eliminate_s,
         seed=params.seed,
         max_removed=params.ruin_max_removed,
         progress=report,
@@ -1042,6 +1054,23 @@ def _ruin_and_recreate(
         found.iterations,
         found.improvements,
     )
+    if eliminate_s > 0.01:
+        fewer = recreate.eliminate_route(
+            inst,
+            found.routes,
+            time_limit_s=eliminate_s,
+            seed=params.seed,
+            max_removed=params.ruin_max_removed,
+        )
+        log.info(
+            "route elimination: %s",
+            "no plan with one route fewer"
+            if fewer is None
+            else f"{found.objective} → {fewer.objective} with one route fewer",
+        )
+        if fewer is not None and fewer.objective < found.objective:
+            found = replace(fewer, start_objective=found.start_objective)
+            report(found.objective)
     if found.objective >= found.start_objective:
         return model, kept
     fresh = _build_model(data)

@@ -72,6 +72,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--cache-dir", type=Path, default=Path(".cache/tournee"), help="network cache")
     parser.add_argument(
+        "--param",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="SolveParams field for every sector's search, VALUE as JSON or a bare string (repeatable), "
+        "e.g. --param ruin_recreate_share=0.6 --param route_elimination_share=0",
+    )
+    parser.add_argument(
         "--workers",
         type=int,
         default=0,
@@ -147,7 +155,7 @@ def _plan_once(job: dict[str, Any]) -> dict[str, Any]:
     params = WeekParams(
         strategy=job["strategy"],
         bike_zone_m=job["bike_zone_m"],
-        solve=week_search(job["limit"]),
+        solve=week_search(job["limit"], **job.get("solve_params", {})),
         workers=job.get("workers", 0),
     )
     travel = _Timed(RoadTravel(nets, cache_dir=job["cache_dir"]))
@@ -257,6 +265,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     strategies = ["joint", "by_day"] if args.strategy == "both" else [args.strategy]
     ref_limit = args.reference_limit or 4 * args.time_limit
     ladder = sorted({round(args.time_limit / 2**k, 2) for k in range(max(1, args.ladder))})
+    solve_params = _solve_params(args.param)
     base = {
         "map": str(path),
         "cache_dir": args.cache_dir,
@@ -271,6 +280,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         "bike_zone_m": args.bike_zone_m,
         "pickup_at_hub_pct": args.pickup_at_hub_pct,
         "workers": args.workers,
+        "solve_params": solve_params,
     }
     runs: list[dict[str, Any]] = []
     for strategy in strategies:
@@ -301,9 +311,34 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         "pickup_at_hub_pct": args.pickup_at_hub_pct,
         "reference_limit_s": ref_limit,
         "reference_cost_cents": reference,
+        "solve_params": solve_params,
         "runs": runs,
         "summary": summary,
     }
+
+
+def _solve_params(items: list[str]) -> dict[str, Any]:
+    """``--param`` items as ``week_search`` keyword arguments, refused before any plan runs."""
+    from benchmarks.solver import parse_params
+    from tournee.domain.errors import InvalidInput
+    from tournee.routing.week import week_search
+
+    options = parse_params(items)
+    try:
+        week_search(1.0, **options)
+    except InvalidInput as exc:
+        raise SystemExit(f"--param: {exc}") from None
+    except TypeError:  # an unknown field, or a value of the wrong type
+        unknown = sorted(options.keys() - {f.name for f in dataclasses.fields(week_search(1.0))})
+        if unknown:
+            raise SystemExit(f"--param: no such search setting {unknown}") from None
+        for key, value in options.items():
+            try:
+                week_search(1.0, **{key: value})
+            except TypeError as exc:
+                raise SystemExit(f"--param {key}={value!r}: wrong type of value ({exc})") from None
+        raise
+    return options
 
 
 def render(result: dict[str, Any]) -> str:
@@ -315,7 +350,12 @@ def render(result: dict[str, Any]) -> str:
         f"Reference: best plan cost over all runs (longest limit {result['reference_limit_s']} s) = "
         f"{result['reference_cost_cents'] / 100:,.2f}. Wall = plan_week including its travel matrices; "
         "setup = map, scenario, snappers, CCH and its elimination tree. Processes = sector searches at once (worker processes); memory "
-        "= peak PSS of the planner and its workers together (shared pages once), sampled every 0.5 s. Shared 2-core machine: timings are pessimistic.",
+        "= peak PSS of the planner and its workers together (shared pages once), sampled every 0.5 s. Shared 2-core machine: timings are pessimistic."
+        + (
+            f" Search settings changed (`--param`): `{result['solve_params']}`."
+            if result.get("solve_params")
+            else ""
+        ),
         "",
         "| strategy | limit s | processes | wall s | of which matrices s | setup s | plan cost € | vs ref | served | unassigned | routes | km | kg CO2e | peak memory MB |",
         "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",

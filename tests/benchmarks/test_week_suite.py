@@ -58,3 +58,28 @@ def test_a_plan_that_fails_in_its_process_is_reported_not_hidden(tmp_path: Path)
     args = _args(tmp_path, map=tmp_path / "missing.osm.pbf")
     with pytest.raises(RuntimeError, match=r"week plan at 2\.0 s failed: MapError"):
         week.run(args)
+
+
+def test_search_settings_from_the_command_line_reach_every_plan_and_the_report(tmp_path: Path) -> None:
+    pytest.importorskip("psutil")
+    args = _args(tmp_path, time_limit=1.0, reference_limit=1.0, param=["route_elimination_share=0"])
+    result = week.run(args)
+    assert result["solve_params"] == {"route_elimination_share": 0}
+    assert [r["served"] + r["unassigned"] for r in result["runs"]] == [40]
+    assert "`--param`): `{'route_elimination_share': 0}`" in week.render(result)
+
+
+@pytest.mark.parametrize(
+    ("param", "message"),
+    [
+        ("no_such_knob=1", r"no such search setting \['no_such_knob'\]"),
+        ("ruin_recreate_share=1.5", "ruin_recreate_share must be within"),
+        ("ruin_recreate_share=fast", "ruin_recreate_share"),
+        ("just-a-word", "expected KEY=VALUE"),
+    ],
+)
+def test_bad_search_settings_are_refused_before_any_plan(tmp_path: Path, param: str, message: str) -> None:
+    # the map is missing too: a plan that started would fail with MapError instead
+    args = _args(tmp_path, map=tmp_path / "missing.osm.pbf", param=[param])
+    with pytest.raises(SystemExit, match=message):
+        week.run(args)

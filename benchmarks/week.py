@@ -321,6 +321,7 @@ def _solve_params(items: list[str]) -> dict[str, Any]:
     """``--param`` items as ``week_search`` keyword arguments, refused before any plan runs."""
     from benchmarks.solver import parse_params
     from tournee.domain.errors import InvalidInput
+    from tournee.routing.solver import SolveParams
     from tournee.routing.week import week_search
 
     options = parse_params(items)
@@ -329,7 +330,7 @@ def _solve_params(items: list[str]) -> dict[str, Any]:
     except InvalidInput as exc:
         raise SystemExit(f"--param: {exc}") from None
     except TypeError:  # an unknown field, or a value of the wrong type
-        unknown = sorted(options.keys() - {f.name for f in dataclasses.fields(week_search(1.0))})
+        unknown = sorted(options.keys() - {f.name for f in dataclasses.fields(SolveParams)})
         if unknown:
             raise SystemExit(f"--param: no such search setting {unknown}") from None
         for key, value in options.items():

@@ -895,9 +895,8 @@ def eliminate_route(
     start).  Here the smallest route is emptied and its vehicle kept out; its orders may stay
     out at a penalty dearer than the whole plan (so every accepted step serves at least as
     many of them) while ruin and recreate places them among the other routes (unused
-    vehicles stay unused).  Returns the
-    result priced with the real penalties when it serves every order ``routes`` serve, else
-    None.
+    vehicles stay unused).  Returns the result priced with the real penalties when it
+    serves every order ``routes`` serve, else None.
     """
     candidates = [v for v, route in enumerate(routes) if route and not inst.locked[v]]
     if len(candidates) < 2:
@@ -908,11 +907,11 @@ def eliminate_route(
     out_penalty = max(1, start_obj - _dropped_penalties(inst, routes))
     penalty = inst.penalty.copy()
     penalty[np.asarray(routes[pick], dtype=np.int64)] = out_penalty
-    locked = inst.locked.copy()
+    # the emptied vehicle, and every vehicle unused so far, take nothing
+    used = np.zeros_like(inst.locked)
+    used[candidates] = True
+    locked = inst.locked | ~used
     locked[pick] = True
-    for v in range(locked.shape[0]):  # no vehicle unused so far takes them either
-        if v >= len(routes) or not routes[v]:
-            locked[v] = True
     trial = replace(inst, penalty=penalty, locked=locked)
     start = [list(route) if v != pick else [] for v, route in enumerate(routes)]
     found = ruin_and_recreate(

@@ -329,6 +329,12 @@ def test_workers_must_be_a_count(workers: object) -> None:
         WeekParams(workers=workers)  # type: ignore[arg-type]
 
 
+@pytest.mark.parametrize("discount", [-0.01, 0.11, float("nan")])
+def test_flexible_discount_must_keep_every_penalty_positive(discount: float) -> None:
+    with pytest.raises(InvalidInput, match="flexible_discount_per_day"):
+        WeekParams(flexible_discount_per_day=discount)
+
+
 def test_auto_strategy_solves_a_small_week_as_one_model(week_orders: list[Order]) -> None:
     problem = _problem(week_orders[:10])
     plan = plan_week(problem, travel=HaversineTravel(), params=FAST)
@@ -467,6 +473,106 @@ def test_a_full_week_spends_the_consolidation_time_placing_orders(
     assert_plan_keeps_its_promises(problem, plan)
     assert bool(calls) is consolidated
     assert (len(plan.unassigned) > week.FULL_WEEK_DROPPED_SHARE * orders) is not consolidated
+
+
+def test_a_dropped_order_is_offered_to_the_zone_serving_its_neighbours_not_the_idlest_day() -> None:
+    """An order left out on Monday may go Tuesday or Wednesday.  Tuesday's van already serves
+    two drops a few hundred metres from it; Wednesday's, the idler day, serves one drop
+    12 km south.  The repair round offers it to Tuesday's zone, whose new solve routes it
+    beside its neighbours (offered to Wednesday's, it would be routed there: it fits)."""
+    import time
+
+    import tournee.routing.week as week
+
+    shop = SHOPS[1]
+
+    def order(oid: str, lon: float, lat: float, first: int, last: int) -> Order:
+        return Order(
+            id=oid,
+            merchant_id=shop.id,
+            pickup=shop,
+            delivery=_site(f"c-{oid}", lon, lat),
+            weight_g=2_000,
+            earliest_day=first,
+            latest_day=last,
+        )
+
+    north = [order("n1", 24.950, 60.280, 1, 1), order("n2", 24.956, 60.283, 1, 1)]
+    south = [order("s1", 24.950, 60.170, 2, 2)]
+    late = order("x", 24.953, 60.286, 0, 2)
+    problem = _problem([*north, *south, late], vehicles=(Vehicle(id="van-1", type=VAN, depot_id="depot"),))
+    ctx = week._context(problem, HaversineTravel(), FAST, None, time.perf_counter())
+    counter = itertools.count()
+    legs = {}
+    for o in problem.orders:
+        found = week._legs_for(ctx, o, counter)
+        assert isinstance(found, list)
+        legs[o.id] = found[0]
+    vdays = {vd.day: [vd] for vd in ctx.vdays}
+    zones: dict[int, list[Any]] = {}
+    for day, members in ((0, []), (1, north), (2, south)):
+        day_legs = [dataclasses.replace(legs[o.id], days=[day]) for o in members]
+        visits, dropped = week._solve(ctx, day_legs, vdays[day], 1.0, f"day {day}", initial=None)
+        assert dropped == []
+        zones[day] = [week._Zone(day=day, vdays=vdays[day], legs=day_legs, visits=visits)]
+    x = legs["x"]
+    tried = {x.id: {id(zones[0][0])}}  # left out on Monday
+
+    still = week._repair_round(
+        ctx, [dataclasses.replace(x, days=[0])], zones, {x.id: x}, tried, "vans", budget_s=1.0
+    )
+
+    assert still == []
+    served_on = {
+        day: [leg.order.id for v in zs[0].visits for leg, is_p in v.nodes if is_p]
+        for day, zs in zones.items()
+    }
+    assert sorted(served_on[1]) == ["n1", "n2", "x"], served_on
+    assert served_on[2] == ["s1"], served_on
+    assert tried[x.id] == {id(zones[0][0]), id(zones[1][0])}
+
+
+def test_a_full_day_keeps_the_express_order_and_moves_the_weekly_one() -> None:
+    """Two deliveries wanted between 09:00 and 09:10, ten minutes each: one van-day takes
+    only one.  The express one may only go on Tuesday; the weekly one, a little nearer the
+    depot (cheaper to serve), is pooled onto Tuesday beside it.  Tuesday's search keeps the
+    express order -- a weekly order left out costs it less, other days can still take it --
+    and the weekly one is re-offered to another day: both are delivered."""
+    shop = SHOPS[1]
+
+    def order(oid: str, lon: float, first: int, last: int) -> Order:
+        return Order(
+            id=oid,
+            merchant_id=shop.id,
+            pickup=shop,
+            delivery=_site(f"c-{oid}", lon, 60.25),
+            weight_g=2_000,
+            service_s=600,
+            earliest_day=first,
+            latest_day=last,
+            windows=tuple(
+                TimeWindow(start_s=d * DAY_S + 9 * 3600, end_s=d * DAY_S + 9 * 3600 + 600)
+                for d in range(first, last + 1)
+            ),
+        )
+
+    express, weekly = order("express", 24.90, 1, 1), order("weekly", 24.86, 1, 4)
+    problem = _problem([express, weekly], vehicles=(Vehicle(id="van-1", type=VAN, depot_id="depot"),))
+    params = WeekParams(strategy="by_day", solve=week_search(2.0))
+    plan = plan_week(problem, travel=HaversineTravel(), params=params)
+    assert_plan_keeps_its_promises(problem, plan)
+    assert plan.unassigned == ()
+    day_of = {oid: r.day for r in plan.routes for s in r.stops for oid in s.order_ids}
+    assert day_of["express"] == 1
+    assert day_of["weekly"] > 1
+
+    # with every penalty equal, Tuesday keeps the cheaper weekly order and the express one is lost
+    equal = plan_week(
+        problem, travel=HaversineTravel(), params=dataclasses.replace(params, flexible_discount_per_day=0.0)
+    )
+    assert_plan_keeps_its_promises(problem, equal)
+    assert [(u.order_id, u.reason) for u in equal.unassigned] == [("express", UnassignedReason.NOT_WORTH_IT)]
+    assert "no room left" in equal.unassigned[0].detail
 
 
 def test_an_order_open_on_one_day_of_its_window_is_planned_on_that_day() -> None:

@@ -99,6 +99,10 @@ __all__ = [
 log = logging.getLogger(__name__)
 
 STRATEGIES = ("auto", "joint", "by_day")
+#: Extra days of a tier window that lower an order's penalty inside the search (see
+#: ``WeekParams.flexible_discount_per_day``), and the largest total discount allowed.
+FLEXIBLE_DAYS_MAX = 5
+FLEXIBLE_DISCOUNT_MAX = 0.5
 _BIG_M = 10_000_000  # metres charged for an arc with no route (never chosen)
 _MC = 1000  # milli-cents per cent
 
@@ -216,6 +220,12 @@ class WeekParams:
     drop_penalty_cents : int
         What leaving one order unserved costs the objective (cents).  Orders that would
         cost more than this to serve are left out as "not worth it".
+    flexible_discount_per_day : float
+        Inside the search, an order's drop penalty is this share lower for each extra day
+        of its tier window (up to ``FLEXIBLE_DAYS_MAX`` days): when a vehicle-day cannot take
+        every order, it keeps the one with no other day and leaves out the weekly one, which
+        the days-first repair then offers to another day.  Plans are priced at
+        ``drop_penalty_cents`` for every order left out; 0 makes every order's penalty equal.
     bike_zone_m : int
         A delivery within this great-circle distance (m) of a micro-hub that has cargo
         bikes is delivered by bike from that hub (two echelons when the pickup is outside).
@@ -247,6 +257,7 @@ class WeekParams:
     solve: SolveParams = field(default_factory=week_search)
     joint_max_orders: int = 150
     drop_penalty_cents: int = 100_000
+    flexible_discount_per_day: float = 0.03
     bike_zone_m: int = 3_000
     two_echelon: bool = True
     grid: str = "eu"
@@ -269,6 +280,12 @@ class WeekParams:
                 raise InvalidInput(
                     f"week params: {name} must be an integer >= 0, got {value!r}", pointer=f"/{name}"
                 )
+        if not 0 <= self.flexible_discount_per_day <= FLEXIBLE_DISCOUNT_MAX / FLEXIBLE_DAYS_MAX:
+            raise InvalidInput(
+                "week params: flexible_discount_per_day must be in "
+                f"[0, {FLEXIBLE_DISCOUNT_MAX / FLEXIBLE_DAYS_MAX}], got {self.flexible_discount_per_day!r}",
+                pointer="/flexible_discount_per_day",
+            )
         if not 0 <= self.joint_warm_start < 1:
             raise InvalidInput(
                 f"week params: joint_warm_start must be in [0, 1), got {self.joint_warm_start!r}",
@@ -1318,6 +1335,16 @@ def _node_windows(
     return pickup, _prune(leg.delivery_windows, duty)
 
 
+def _penalty_cents(params: WeekParams, o: Order) -> int:
+    """The order's drop penalty inside the search (``WeekParams.flexible_discount_per_day``)."""
+    return round(params.drop_penalty_cents * (1 - params.flexible_discount_per_day * _other_days(o)))
+
+
+def _other_days(o: Order) -> int:
+    """The extra days of the order's tier window that lower its penalty (at most ``FLEXIBLE_DAYS_MAX``)."""
+    return min(max(0, o.latest_day - o.earliest_day), FLEXIBLE_DAYS_MAX)
+
+
 def _build(
     ctx: _Ctx,
     legs: list[_Leg],
@@ -1386,7 +1413,7 @@ def _build(
         for dim, q in enumerate((o.weight_g, o.volume_ml, o.parcels)):
             demands[dim][p], demands[dim][d] = q, -q
         allowed[p] = allowed[d] = _allowed_vdays(leg, vdays)
-        penalty[p] = ctx.params.drop_penalty_cents * _MC
+        penalty[p] = _penalty_cents(ctx.params, o) * _MC
     initial_routes = None
     if initial is not None:
         initial_routes = [[node_of[x] for x in initial.get(vd.key, []) if x in node_of] for vd in vdays]
@@ -1518,12 +1545,14 @@ def _solve_by_day(
     main_budget = budget_s * (
         1.0 - REPAIR_SHARE * ctx.params.repair - CONSOLIDATE_SHARE * ctx.params.consolidate
     )
+    # every day with vehicle-days gets its zones, so the repair can move orders to an idle day
     zones: dict[int, list[_Zone]] = {
-        d: _zones(d, by_day[d], day_vdays[d], ctx.params.zone_max_legs) for d in sorted(by_day)
+        d: _zones(d, by_day[d], day_vdays[d], ctx.params.zone_max_legs)
+        for d in sorted(set(by_day) | set(day_vdays))
     }
     home: dict[int, _Zone] = {}
     dropped: list[_Leg] = []
-    every = [(d, i, z) for d, zs in zones.items() for i, z in enumerate(zs)]
+    every = [(d, i, z) for d, zs in zones.items() for i, z in enumerate(zs) if z.legs]
     specs = [
         _Spec(
             legs=z.legs,
@@ -1890,7 +1919,14 @@ def _dropped_reason(
             detail="the search found no plan for its day within the time limit; allow more time",
         )
     net = ctx.nets[leg.profile]
-    pen = ctx.params.drop_penalty_cents
+    pen = _penalty_cents(ctx.params, leg.order)
+    penalty = f"{pen} cents"
+    if pen != ctx.params.drop_penalty_cents:
+        penalty += (
+            f" (the configured {ctx.params.drop_penalty_cents} cents less "
+            f"{ctx.params.flexible_discount_per_day:.0%} for each of {_other_days(leg.order)} other "
+            "days of its window)"
+        )
     alone = []
     for vd in ctx.vdays:
         if vd.vehicle.id not in leg.vehicles or vd.day not in leg.days:
@@ -1912,19 +1948,18 @@ def _dropped_reason(
                 reason=UnassignedReason.SEARCH_TIME,
                 detail=(
                     f"vehicle {vd.vehicle.id} stayed unused on day {vd.day} and could serve it alone for about "
-                    f"{cost} cents (below the drop penalty of {pen}): the search ran out of time; allow more time"
+                    f"{cost} cents (below its drop penalty of {penalty}): the search ran out of time; "
+                    "allow more time"
                 ),
             )
     cheapest = min(alone) if alone else 0
     what = "van leg to the hub" if leg.kind is LegKind.TO_HUB else f"{leg.profile.value} leg"
     if cheapest > pen:
-        detail = (
-            f"{what}: serving it alone costs about {cheapest} cents, above the drop penalty of {pen} cents"
-        )
+        detail = f"{what}: serving it alone costs about {cheapest} cents, above its drop penalty of {penalty}"
     else:
         detail = (
-            f"{what}: no room left in the vehicle-days of its window at a cost below the drop penalty "
-            f"of {pen} cents (alone it would cost about {cheapest} cents)"
+            f"{what}: no room left in the vehicle-days of its window at a cost below its drop penalty "
+            f"of {penalty} (alone it would cost about {cheapest} cents)"
         )
     return Unassigned(order_id=leg.order.id, reason=UnassignedReason.NOT_WORTH_IT, detail=detail)
 

@@ -597,3 +597,43 @@ def test_repeated_solves_give_their_models_memory_back() -> None:
     for _ in range(20):
         solve_matrix_problem(problem, params=params)
     assert _rss_mb() - before < 40
+
+
+@pytest.mark.parametrize(("capacity", "expected_dropped"), [(2, 2), (3, 0)])
+def test_route_elimination_runs_only_when_every_order_is_served(
+    monkeypatch: pytest.MonkeyPatch, capacity: int, expected_dropped: int
+) -> None:
+    """Six stops of one parcel, two vans: with room for two parcels each, two stops stay out
+    and no route could go -- ruin and recreate gets the route-elimination time; with room for
+    three, both routes run full and elimination is tried."""
+    from tournee.routing import recreate
+
+    calls: list[str] = []
+    real_rr, real_eliminate = recreate.ruin_and_recreate, recreate.eliminate_route
+
+    def rr(*args: object, **kwargs: object) -> object:
+        calls.append("ruin_and_recreate")
+        return real_rr(*args, **kwargs)  # type: ignore[arg-type]
+
+    def eliminate(*args: object, **kwargs: object) -> object:
+        calls.append("eliminate_route")
+        return real_eliminate(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(recreate, "ruin_and_recreate", rr)
+    monkeypatch.setattr(recreate, "eliminate_route", eliminate)
+    d = euclidean(np.vstack([[50.0, 50.0], random_points(6, 5)])).astype(np.int64)
+    problem = MatrixProblem(
+        distance_m=[d],
+        duration_s=[d],
+        num_vehicles=2,
+        capacities=[[capacity, capacity]],
+        demands=[[0] + [1] * 6],
+        drop_penalty=[None] + [100_000] * 6,
+    )
+    sol = solve_matrix_problem(problem, params=SolveParams(time_limit_s=1.0))
+    assert_feasible(problem, sol)
+    assert len(sol.dropped) == expected_dropped
+    if expected_dropped:
+        assert calls == ["ruin_and_recreate", "ruin_and_recreate"]
+    else:
+        assert calls[:2] == ["ruin_and_recreate", "eliminate_route"]

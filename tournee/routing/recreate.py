@@ -40,7 +40,15 @@ import numba
 import numpy as np
 from numpy.typing import NDArray
 
-__all__ = ["Instance", "RuinRecreateResult", "eliminate_route", "route_costs", "ruin_and_recreate", "warm_up"]
+__all__ = [
+    "Instance",
+    "RuinRecreateResult",
+    "eliminate_route",
+    "left_out",
+    "route_costs",
+    "ruin_and_recreate",
+    "warm_up",
+]
 
 I64 = NDArray[np.int64]
 Routes = Sequence[Sequence[int]]
@@ -925,6 +933,16 @@ def eliminate_route(
         start_objective=start_obj,
         iterations=found.iterations,
         improvements=found.improvements,
+    )
+
+
+def left_out(inst: Instance, routes: Routes) -> int:
+    """How many optional orders (pickups and single stops with a penalty) ``routes`` leave out."""
+    served = {x for route in routes for x in route}
+    return sum(
+        1
+        for u in range(inst.lo.shape[0])
+        if inst.kind[u] in (SINGLE, PICKUP) and inst.penalty[u] > 0 and u not in served
     )
 
 

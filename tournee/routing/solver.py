@@ -128,6 +128,8 @@ class SolveParams:
         serve the same orders with one route fewer (:func:`recreate.eliminate_route`), kept
         when cheaper.  Ruin and recreate alone never empties a long route (Li & Lim lr202
         ended with 3 or 4 vehicles from the same start; Homberger c2 1.016 → 1.001).
+        When ruin and recreate still leaves orders out, or runs a single route, no route
+        can go: that time goes to more ruin and recreate (a full week's sectors).
     search_overrides : str
         Any other OR-Tools ``RoutingSearchParameters`` fields, in protobuf text format
         (``"guided_local_search_reset_penalties_on_new_best_solution: true"``), merged last.
@@ -1055,7 +1057,26 @@ def _ruin_and_recreate(
         found.iterations,
         found.improvements,
     )
-    if eliminate_s > 0.01:
+    if eliminate_s > 0.01 and (
+        recreate.left_out(inst, found.routes)
+        or sum(1 for v, r in enumerate(found.routes) if r and not inst.locked[v]) < 2
+    ):
+        # no route can go when orders are still left out (a full sector) or one route runs:
+        # the time goes to ruin and recreate instead
+        more = recreate.ruin_and_recreate(
+            inst,
+            found.routes,
+            time_limit_s=eliminate_s,
+            seed=params.seed + 1,
+            max_removed=params.ruin_max_removed,
+            progress=report,
+        )
+        log.info(
+            "ruin and recreate, on instead of route elimination: %d → %d", found.objective, more.objective
+        )
+        if more.objective < found.objective:
+            found = replace(more, start_objective=found.start_objective)
+    elif eliminate_s > 0.01:
         fewer = recreate.eliminate_route(
             inst,
             found.routes,

@@ -433,20 +433,27 @@ def test_a_busy_week_is_spread_over_its_days_keeping_a_van_free_each_day() -> No
 def test_a_full_week_spends_the_consolidation_time_placing_orders(
     monkeypatch: pytest.MonkeyPatch, orders: int, consolidated: bool
 ) -> None:
-    """Half-hour deliveries for one van on any of five days: 12 leave room, and the lightest
+    """Half-hour deliveries for one van on any of five days: 12 leave room, the days' searches
+    go on from their routes with the time a full week gives its re-offers, and the lightest
     days are offered to the others; 150 (75 hours of service for ~50 hours of shifts) fill the
-    week, the first pass leaves many out, and no time goes to emptying vehicle-days -- every
-    order left out still comes back with its reason."""
+    week, the first pass leaves many out, and no time goes to emptying vehicle-days nor to
+    searching on -- every order left out still comes back with its reason."""
     import tournee.routing.week as week
 
     calls: list[int] = []
-    real = week._consolidate
+    searched_on: list[int] = []
+    real, real_search_on = week._consolidate, week._search_on
 
     def spy(*args: Any, **kwargs: Any) -> None:
         calls.append(1)
         real(*args, **kwargs)
 
+    def spy_search_on(*args: Any, **kwargs: Any) -> list[Any]:
+        searched_on.append(1)
+        return real_search_on(*args, **kwargs)
+
     monkeypatch.setattr(week, "_consolidate", spy)
+    monkeypatch.setattr(week, "_search_on", spy_search_on)
     shop = SHOPS[1]
     rng = random.Random(3)
     problem = _problem(
@@ -472,6 +479,7 @@ def test_a_full_week_spends_the_consolidation_time_placing_orders(
     )
     assert_plan_keeps_its_promises(problem, plan)
     assert bool(calls) is consolidated
+    assert bool(searched_on) is consolidated
     assert (len(plan.unassigned) > week.FULL_WEEK_DROPPED_SHARE * orders) is not consolidated
 
 

@@ -1530,9 +1530,11 @@ def _solve_by_day(
 ) -> tuple[list[_Visit], list[_Leg]]:
     """Assign each leg a day (and a zone of that day), route each zone, then re-offer dropped legs.
 
-    A dropped leg is offered once more to the least busy other day of its window (or, when
-    it has none, to another zone of its day): that zone is solved again from its current
-    routes with the leg added.
+    A dropped leg is offered, round after round, to the zone of its window whose routes pass
+    nearest it (:func:`_repair_round`): that zone is solved again from its current routes
+    with the leg added.  A week with room searches its zones on from their routes instead
+    of spending that time on re-offers, and ends by emptying its lightest vehicle-days
+    into other days (:func:`_consolidate`).
     """
     t_start = time.perf_counter()
     assignment = _assign_days(ctx, legs, vdays)
@@ -1578,7 +1580,12 @@ def _solve_by_day(
     originals = {leg.id: leg for leg in legs}
     # a week that leaves this many orders out has no vehicle-day to spare: emptying one cannot
     # pay, and the consolidation time goes to placing orders instead
-    consolidate = ctx.params.consolidate and len(dropped) <= FULL_WEEK_DROPPED_SHARE * len(legs)
+    full = len(dropped) > FULL_WEEK_DROPPED_SHARE * len(legs)
+    consolidate = ctx.params.consolidate and not full
+    if ctx.params.repair and not full and REPAIR_SHARE > REPAIR_SHARE_ROOMY:
+        # a week with room: the re-offers have little to place, so the sectors search on
+        # from their routes with the time a full week would give them
+        dropped = _search_on(ctx, every, budget_s * (REPAIR_SHARE - REPAIR_SHARE_ROOMY), phase)
     if ctx.params.repair and dropped:
         tried: dict[int, set[int]] = {leg.id: {id(home[leg.id])} for leg in legs}
         repair_end = t_start + budget_s * (1 - CONSOLIDATE_SHARE * consolidate)
@@ -1619,6 +1626,9 @@ def _solve_by_day(
 #: at 312 -- the 600 s plan's sectors, after 366 s, still leave 437 out).
 REPAIR_SHARE = 0.5
 CONSOLIDATE_SHARE = 0.15
+#: ... of which a week with room (see ``FULL_WEEK_DROPPED_SHARE``) gives all but this share back
+#: to its sectors' searches, which go on from their routes.
+REPAIR_SHARE_ROOMY = 0.2
 #: A days-first pass that drops more than this share of its legs leaves the week full: no
 #: consolidation, its share of the time goes to the repair rounds.
 FULL_WEEK_DROPPED_SHARE = 0.05
@@ -1630,6 +1640,26 @@ REPAIR_ROUNDS = 10
 #: most orders; the later rounds each move the orders still out once more (Porto, 5,000
 #: orders, 120 s, vans: 4,510 served with 6 rounds and 40 % in the first, 4,525 with 10 and 30 %).
 REPAIR_FIRST_ROUND_SHARE = 0.3
+
+
+def _search_on(ctx: _Ctx, every: Sequence[tuple[int, int, _Zone]], budget_s: float, phase: str) -> list[_Leg]:
+    """Search every sector again from its current routes for ``budget_s``; the legs left out."""
+    specs = [
+        _Spec(
+            legs=z.legs,
+            vdays=z.vdays,
+            weight=len(z.legs),
+            phase=f"{phase} day {d} search on",
+            initial={v.vday.key: [(leg.id, is_p) for leg, is_p in v.nodes] for v in z.visits},
+        )
+        for d, _i, z in every
+    ]
+    dropped: list[_Leg] = []
+    for (_d, _i, z), (visits, dr) in zip(every, _solve_many(ctx, specs, budget_s), strict=True):
+        z.visits = visits
+        dropped.extend(dr)
+    log.info("%s: sectors searched on from their routes, %d legs dropped", phase, len(dropped))
+    return dropped
 
 
 def _repair_round(

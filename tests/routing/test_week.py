@@ -436,8 +436,8 @@ def test_a_full_week_spends_the_consolidation_time_placing_orders(
     """Half-hour deliveries for one van on any of five days: 12 leave room, the days' searches
     go on from their routes with the time a full week gives its re-offers, and the lightest
     days are offered to the others; 150 (75 hours of service for ~50 hours of shifts) fill the
-    week, the first pass leaves many out, and no time goes to emptying vehicle-days nor to
-    searching on -- every order left out still comes back with its reason."""
+    week, the first pass leaves many out, and no time goes to emptying vehicle-days -- every
+    order left out still comes back with its reason."""
     import tournee.routing.week as week
 
     calls: list[int] = []
@@ -479,7 +479,8 @@ def test_a_full_week_spends_the_consolidation_time_placing_orders(
     )
     assert_plan_keeps_its_promises(problem, plan)
     assert bool(calls) is consolidated
-    assert bool(searched_on) is consolidated
+    if consolidated:  # a full week searches on only with time its re-offers leave over
+        assert searched_on
     assert (len(plan.unassigned) > week.FULL_WEEK_DROPPED_SHARE * orders) is not consolidated
 
 

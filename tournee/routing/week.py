@@ -1585,7 +1585,7 @@ def _solve_by_day(
     if ctx.params.repair and not full and REPAIR_SHARE > REPAIR_SHARE_ROOMY:
         # a week with room: the re-offers have little to place, so the sectors search on
         # from their routes with the time a full week would give them
-        dropped = _search_on(ctx, every, budget_s * (REPAIR_SHARE - REPAIR_SHARE_ROOMY), phase)
+        dropped = _search_on(ctx, every, dropped, home, budget_s * (REPAIR_SHARE - REPAIR_SHARE_ROOMY), phase)
     if ctx.params.repair and dropped:
         tried: dict[int, set[int]] = {leg.id: {id(home[leg.id])} for leg in legs}
         repair_end = t_start + budget_s * (1 - CONSOLIDATE_SHARE * consolidate)
@@ -1609,10 +1609,14 @@ def _solve_by_day(
                 time.perf_counter() - t_start,
                 len(dropped),
             )
-            # a round that placed nothing: the days are full (what is left goes to consolidation,
-            # or to the next phase in a full week)
+            # a round that placed nothing: the days are full (what is left goes to the sectors'
+            # searches, then to consolidation in a week with room)
             if not dropped or len(dropped) >= before or repair_end - time.perf_counter() < 0.5:
                 break
+        # re-offers that stopped early (nothing more to place) leave their time to the sectors
+        left = repair_end - time.perf_counter()
+        if left >= max(1.0, SEARCH_ON_MIN_SHARE * budget_s):
+            dropped = _search_on(ctx, every, dropped, home, left, phase)
     if consolidate:
         _consolidate(ctx, zones, originals, deadline=t_start + budget_s, phase=phase)
     visits = [v for d in sorted(zones) for z in zones[d] for v in z.visits]
@@ -1629,6 +1633,9 @@ CONSOLIDATE_SHARE = 0.15
 #: ... of which a week with room (see ``FULL_WEEK_DROPPED_SHARE``) gives all but this share back
 #: to its sectors' searches, which go on from their routes.
 REPAIR_SHARE_ROOMY = 0.2
+#: Re-offers that stop early (a round placed nothing) leave the rest of their time to the
+#: sectors' searches, when it is at least this share of the budget.
+SEARCH_ON_MIN_SHARE = 0.05
 #: A days-first pass that drops more than this share of its legs leaves the week full: no
 #: consolidation, its share of the time goes to the repair rounds.
 FULL_WEEK_DROPPED_SHARE = 0.05
@@ -1642,22 +1649,41 @@ REPAIR_ROUNDS = 10
 REPAIR_FIRST_ROUND_SHARE = 0.3
 
 
-def _search_on(ctx: _Ctx, every: Sequence[tuple[int, int, _Zone]], budget_s: float, phase: str) -> list[_Leg]:
-    """Search every sector again from its current routes for ``budget_s``; the legs left out."""
+def _search_on(
+    ctx: _Ctx,
+    every: Sequence[tuple[int, int, _Zone]],
+    dropped: Sequence[_Leg],
+    home: Mapping[int, _Zone],
+    budget_s: float,
+    phase: str,
+) -> list[_Leg]:
+    """Search every sector again from its current routes for ``budget_s``; the legs left out.
+
+    A sector searches the legs it routes now and the dropped legs first assigned to it.
+    """
+    out: dict[int, list[_Leg]] = defaultdict(list)
+    for leg in dropped:
+        z = home[leg.id]
+        out[id(z)].append(replace(leg, days=[z.day]))
+    jobs = [(z, [leg for v in z.visits for leg, is_p in v.nodes if is_p] + out[id(z)]) for _d, _i, z in every]
     specs = [
         _Spec(
-            legs=z.legs,
+            legs=legs,
             vdays=z.vdays,
-            weight=len(z.legs),
-            phase=f"{phase} day {d} search on",
+            weight=len(legs),
+            phase=f"{phase} day {z.day} search on",
             initial={v.vday.key: [(leg.id, is_p) for leg, is_p in v.nodes] for v in z.visits},
         )
-        for d, _i, z in every
+        for z, legs in jobs
+        if legs
     ]
-    dropped: list[_Leg] = []
-    for (_d, _i, z), (visits, dr) in zip(every, _solve_many(ctx, specs, budget_s), strict=True):
+    left: list[_Leg] = []
+    for (z, _legs), (visits, dr) in zip(
+        [j for j in jobs if j[1]], _solve_many(ctx, specs, budget_s), strict=True
+    ):
         z.visits = visits
-        dropped.extend(dr)
+        left.extend(dr)
+    dropped = left
     log.info("%s: sectors searched on from their routes, %d legs dropped", phase, len(dropped))
     return dropped
 

@@ -43,8 +43,8 @@ from numpy.typing import NDArray
 __all__ = [
     "Instance",
     "RuinRecreateResult",
+    "can_eliminate",
     "eliminate_route",
-    "left_out",
     "route_costs",
     "ruin_and_recreate",
     "warm_up",
@@ -904,11 +904,12 @@ def eliminate_route(
     out at a penalty dearer than the whole plan (so every accepted step serves at least as
     many of them) while ruin and recreate places them among the other routes (unused
     vehicles stay unused).  Returns the result priced with the real penalties when it
-    serves every order ``routes`` serve, else None.
+    serves every order ``routes`` serve, else None (at once when :func:`can_eliminate` says
+    no route can go).
     """
-    candidates = [v for v, route in enumerate(routes) if route and not inst.locked[v]]
-    if len(candidates) < 2:
+    if not can_eliminate(inst, routes):
         return None
+    candidates = [v for v, route in enumerate(routes) if route and not inst.locked[v]]
     pick = min(candidates, key=lambda v: (len(routes[v]), v))
     served = {x for route in routes for x in route}
     start_obj = route_costs(inst, routes)
@@ -936,14 +937,13 @@ def eliminate_route(
     )
 
 
-def left_out(inst: Instance, routes: Routes) -> int:
-    """How many optional orders (pickups and single stops with a penalty) ``routes`` leave out."""
-    served = {x for route in routes for x in route}
-    return sum(
-        1
-        for u in range(inst.lo.shape[0])
-        if inst.kind[u] in (SINGLE, PICKUP) and inst.penalty[u] > 0 and u not in served
-    )
+def can_eliminate(inst: Instance, routes: Routes) -> bool:
+    """Whether :func:`eliminate_route` can succeed: every order served, two unlocked routes run.
+
+    A plan that still leaves orders out has no route to spare (a full sector of a week).
+    """
+    running = sum(1 for v, route in enumerate(routes) if route and not inst.locked[v])
+    return running >= 2 and _dropped_penalties(inst, routes) == 0
 
 
 def _dropped_penalties(inst: Instance, routes: Routes) -> int:

@@ -1057,10 +1057,7 @@ def _ruin_and_recreate(
         found.iterations,
         found.improvements,
     )
-    if eliminate_s > 0.01 and (
-        recreate.left_out(inst, found.routes)
-        or sum(1 for v, r in enumerate(found.routes) if r and not inst.locked[v]) < 2
-    ):
+    if eliminate_s > 0.01 and not recreate.can_eliminate(inst, found.routes):
         # no route can go when orders are still left out (a full sector) or one route runs:
         # the time goes to ruin and recreate instead
         more = recreate.ruin_and_recreate(

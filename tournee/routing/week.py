@@ -1585,7 +1585,7 @@ def _solve_by_day(
     if ctx.params.repair and not full and REPAIR_SHARE > REPAIR_SHARE_ROOMY:
         # a week with room: the re-offers have little to place, so the sectors search on
         # from their routes with the time a full week would give them
-        dropped = _search_on(ctx, every, dropped, home, budget_s * (REPAIR_SHARE - REPAIR_SHARE_ROOMY), phase)
+        dropped = _search_on(ctx, zones, dropped, home, budget_s * (REPAIR_SHARE - REPAIR_SHARE_ROOMY), phase)
     if ctx.params.repair and dropped:
         tried: dict[int, set[int]] = {leg.id: {id(home[leg.id])} for leg in legs}
         repair_end = t_start + budget_s * (1 - CONSOLIDATE_SHARE * consolidate)
@@ -1616,7 +1616,7 @@ def _solve_by_day(
         # re-offers that stopped early (nothing more to place) leave their time to the sectors
         left = repair_end - time.perf_counter()
         if left >= max(1.0, SEARCH_ON_MIN_SHARE * budget_s):
-            dropped = _search_on(ctx, every, dropped, home, left, phase)
+            dropped = _search_on(ctx, zones, dropped, home, left, phase)
     if consolidate:
         _consolidate(ctx, zones, originals, deadline=t_start + budget_s, phase=phase)
     visits = [v for d in sorted(zones) for z in zones[d] for v in z.visits]
@@ -1651,7 +1651,7 @@ REPAIR_FIRST_ROUND_SHARE = 0.3
 
 def _search_on(
     ctx: _Ctx,
-    every: Sequence[tuple[int, int, _Zone]],
+    zones: Mapping[int, list[_Zone]],
     dropped: Sequence[_Leg],
     home: Mapping[int, _Zone],
     budget_s: float,
@@ -1665,7 +1665,12 @@ def _search_on(
     for leg in dropped:
         z = home[leg.id]
         out[id(z)].append(replace(leg, days=[z.day]))
-    jobs = [(z, [leg for v in z.visits for leg, is_p in v.nodes if is_p] + out[id(z)]) for _d, _i, z in every]
+    jobs = [
+        (z, legs)
+        for zs in zones.values()
+        for z in zs
+        if (legs := [leg for v in z.visits for leg, is_p in v.nodes if is_p] + out[id(z)])
+    ]
     specs = [
         _Spec(
             legs=legs,
@@ -1675,17 +1680,13 @@ def _search_on(
             initial={v.vday.key: [(leg.id, is_p) for leg, is_p in v.nodes] for v in z.visits},
         )
         for z, legs in jobs
-        if legs
     ]
     left: list[_Leg] = []
-    for (z, _legs), (visits, dr) in zip(
-        [j for j in jobs if j[1]], _solve_many(ctx, specs, budget_s), strict=True
-    ):
+    for (z, _legs), (visits, dr) in zip(jobs, _solve_many(ctx, specs, budget_s), strict=True):
         z.visits = visits
         left.extend(dr)
-    dropped = left
-    log.info("%s: sectors searched on from their routes, %d legs dropped", phase, len(dropped))
-    return dropped
+    log.info("%s: sectors searched on from their routes, %d legs dropped", phase, len(left))
+    return left
 
 
 def _repair_round(

@@ -306,6 +306,64 @@ def test_sectors_searched_in_worker_processes_keep_every_promise(
     assert any("zone" in p for p in phases), phases
 
 
+def test_once_the_workers_run_a_short_batch_goes_to_them_too(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A full week's later re-offer rounds get a few seconds each: too short to start worker
+    processes for, but the first pass has started them, so the zones of such a round are
+    solved side by side -- not one after the other on one core while the workers idle."""
+    import time
+
+    import tournee.routing.week as week
+
+    shop = SHOPS[1]
+    orders = [
+        Order(
+            id=f"p{i}",
+            merchant_id=shop.id,
+            pickup=shop,
+            delivery=_site(f"p-c{i}", 24.95 + 0.01 * i, 60.20),
+            weight_g=1_000,
+            earliest_day=0,
+            latest_day=1,
+        )
+        for i in range(4)
+    ]
+    problem = _problem(orders, vehicles=(Vehicle(id="van-1", type=VAN, depot_id="depot"),))
+    ctx = week._context(
+        problem, HaversineTravel(), dataclasses.replace(FAST, workers=2), None, time.perf_counter()
+    )
+    counter = itertools.count()
+    legs = []
+    for o in orders:
+        found = week._legs_for(ctx, o, counter)
+        assert isinstance(found, list)
+        legs.append(found[0])
+    vdays = {vd.day: [vd] for vd in ctx.vdays}
+    specs = [
+        week._Spec(
+            legs=[dataclasses.replace(leg, days=[day]) for leg in legs[2 * day : 2 * day + 2]],
+            vdays=vdays[day],
+            weight=2,
+            phase=f"repair day {day}",
+        )
+        for day in (0, 1)
+    ]
+
+    def here(*args: object, **kwargs: object) -> None:
+        raise AssertionError("solved in the planner's process")
+
+    monkeypatch.setattr(week, "_solve", here)
+    assert week.PARALLEL_MIN_BUDGET_S > 2.0  # too short a batch to start workers for
+    assert week._pool(ctx, 2) is not None  # started by an earlier, longer batch
+    try:
+        results = week._solve_many(ctx, specs, 2.0)
+    finally:
+        if ctx.pool:
+            ctx.pool.shutdown(wait=True)
+    served = [sorted(leg.order.id for v in visits for leg, is_p in v.nodes if is_p) for visits, _ in results]
+    assert served == [["p0", "p1"], ["p2", "p3"]]
+    assert [dropped for _, dropped in results] == [[], []]
+
+
 def test_a_worker_pool_that_cannot_start_falls_back_to_this_process(
     week_orders: list[Order], monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -1160,7 +1160,8 @@ class _Spec:
 
 
 #: Sub-problems go to worker processes only when the planner has at least this many
-#: seconds for them (starting the workers costs about a second, once per plan).
+#: seconds for them (starting the workers costs about a second, once per plan) or the workers
+#: already run.
 PARALLEL_MIN_BUDGET_S = 20.0
 
 
@@ -1184,7 +1185,10 @@ def _solve_many(ctx: _Ctx, specs: Sequence[_Spec], wall_s: float) -> list[tuple[
     """
     total = sum(s.weight for s in specs) or 1.0
     workers = min(worker_count(ctx.params), len(specs))
-    parallel = workers > 1 and wall_s >= PARALLEL_MIN_BUDGET_S and ctx.pool is not False
+    # once the workers run, every later batch uses them: a full week's later re-offer rounds
+    # (~8 s each at 120 s) solved their zones one after the other on one core
+    running = ctx.pool is not None and ctx.pool is not False
+    parallel = workers > 1 and ctx.pool is not False and (running or wall_s >= PARALLEL_MIN_BUDGET_S)
     if not parallel:
         return [
             _solve(ctx, s.legs, s.vdays, wall_s * s.weight / total, s.phase, initial=s.initial) for s in specs

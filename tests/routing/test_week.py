@@ -314,18 +314,8 @@ def test_once_the_workers_run_a_short_batch_goes_to_them_too(monkeypatch: pytest
 
     import tournee.routing.week as week
 
-    shop = SHOPS[1]
     orders = [
-        Order(
-            id=f"p{i}",
-            merchant_id=shop.id,
-            pickup=shop,
-            delivery=_site(f"p-c{i}", 24.95 + 0.01 * i, 60.20),
-            weight_g=1_000,
-            earliest_day=0,
-            latest_day=1,
-        )
-        for i in range(4)
+        _one(f"p{i}", delivery=_site(f"p-c{i}", 24.95 + 0.01 * i, 60.20), latest_day=1) for i in range(4)
     ]
     problem = _problem(orders, vehicles=(Vehicle(id="van-1", type=VAN, depot_id="depot"),))
     ctx = week._context(

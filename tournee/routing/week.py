@@ -1187,8 +1187,9 @@ def _solve_many(ctx: _Ctx, specs: Sequence[_Spec], wall_s: float) -> list[tuple[
     workers = min(worker_count(ctx.params), len(specs))
     # once the workers run, every later batch uses them: a full week's later re-offer rounds
     # (~8 s each at 120 s) solved their zones one after the other on one core
-    running = ctx.pool is not None and ctx.pool is not False
-    parallel = workers > 1 and ctx.pool is not False and (running or wall_s >= PARALLEL_MIN_BUDGET_S)
+    parallel = (
+        workers > 1 and ctx.pool is not False and (ctx.pool is not None or wall_s >= PARALLEL_MIN_BUDGET_S)
+    )
     if not parallel:
         return [
             _solve(ctx, s.legs, s.vdays, wall_s * s.weight / total, s.phase, initial=s.initial) for s in specs
@@ -1536,9 +1537,9 @@ def _solve_by_day(
 
     A dropped leg is offered, round after round, to the zone of its window whose routes pass
     nearest it (:func:`_repair_round`): that zone is solved again from its current routes
-    with the leg added.  A week with room searches its zones on from their routes instead
-    of spending that time on re-offers, and ends by emptying its lightest vehicle-days
-    into other days (:func:`_consolidate`).
+    with the leg added.  A week with room first empties its lightest vehicle-days into
+    other days (:func:`_consolidate`), then searches its zones on from their routes
+    (:func:`_search_on`); time the re-offers leave over goes to that search as well.
     """
     t_start = time.perf_counter()
     assignment = _assign_days(ctx, legs, vdays)
@@ -1599,7 +1600,7 @@ def _solve_by_day(
     if ctx.params.repair and dropped:
         # the first round runs even when the time is up: a plan that overruns a phase by half
         # a second is better than one that leaves out orders a re-offer places (skipping it:
-        # Porto 100 orders 97 served, Yuba 300 292, instead of 100 and 299)
+        # Porto 100 orders 97 served, Yuba 300 292, instead of 100 and 296-299)
         tried: dict[int, set[int]] = {leg.id: {id(home[leg.id])} for leg in legs}
         overhead_s = 0.0  # the most a round overran its time (model builds, start-up)
         for round_ in range(REPAIR_ROUNDS):
@@ -1647,7 +1648,8 @@ CONSOLIDATE_SHARE = 0.15
 #: time it needed (single runs, ``benchmarks scaling`` jobs alone, searching on first against
 #: consolidating first: Porto 100 orders 1,769-1,860 € with 11 routes against 1,674-1,780 € with
 #: 10; Porto 2,000 1,951 served / 64,061 € against 1,960 / 55,651 €; Yuba 2,000 45,878 € with 75
-#: routes against 42,386 € with 59; 300 and 1,000 orders within the runs' spread).
+#: routes against 42,386 € with 59; 300 and 1,000 orders within the runs' spread; with the two
+#: shares below, one run of Porto 2,000 served 1,953 / 62,118 €).
 #: ... of which the consolidation may take this share of what is left at most: a week whose
 #: vehicle-days cannot be emptied spends all it gets trying, and its sectors, which had only
 #: the first pass, keep routes that a short search-on shortens (the 60-order demo: 11 routes,

@@ -531,11 +531,10 @@ def test_a_full_week_spends_the_consolidation_time_placing_orders(
     assert (len(plan.unassigned) > week.FULL_WEEK_DROPPED_SHARE * orders) is not consolidated
 
 
-def test_a_dropped_order_is_offered_to_the_zone_serving_its_neighbours_not_the_idlest_day() -> None:
-    """An order left out on Monday may go Tuesday or Wednesday.  Tuesday's van already serves
-    two drops a few hundred metres from it; Wednesday's, the idler day, serves one drop
-    12 km south.  The repair round offers it to Tuesday's zone, whose new solve routes it
-    beside its neighbours (offered to Wednesday's, it would be routed there: it fits)."""
+def _neighbours_week() -> tuple[Any, dict[int, list[Any]], Any]:
+    """Monday's zone (empty), Tuesday's van serving two drops a few hundred metres from order
+    "x", Wednesday's (the idler day) serving one drop 12 km south; "x", left out on Monday,
+    may go Tuesday or Wednesday (it fits in either).  Returns the context, zones and x's leg."""
     import time
 
     import tournee.routing.week as week
@@ -571,7 +570,26 @@ def test_a_dropped_order_is_offered_to_the_zone_serving_its_neighbours_not_the_i
         visits, dropped = week._solve(ctx, day_legs, vdays[day], 1.0, f"day {day}", initial=None)
         assert dropped == []
         zones[day] = [week._Zone(day=day, vdays=vdays[day], legs=day_legs, visits=visits)]
-    x = legs["x"]
+    return ctx, zones, legs["x"]
+
+
+def _served_on(zones: dict[int, list[Any]]) -> dict[int, list[str]]:
+    return {
+        day: [leg.order.id for v in zs[0].visits for leg, is_p in v.nodes if is_p]
+        for day, zs in zones.items()
+    }
+
+
+def test_a_dropped_order_is_offered_to_the_zone_serving_its_neighbours_not_the_idlest_day(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Offered to one zone a round, the order left out on Monday goes to Tuesday's zone,
+    whose van serves its neighbours, not to Wednesday's, the idler day: Tuesday's new solve
+    routes it beside them (offered to Wednesday's, it would be routed there: it fits)."""
+    import tournee.routing.week as week
+
+    monkeypatch.setattr(week, "REPAIR_OFFERS", 1)
+    ctx, zones, x = _neighbours_week()
     tried = {x.id: {id(zones[0][0])}}  # left out on Monday
 
     still = week._repair_round(
@@ -579,13 +597,47 @@ def test_a_dropped_order_is_offered_to_the_zone_serving_its_neighbours_not_the_i
     )
 
     assert still == []
-    served_on = {
-        day: [leg.order.id for v in zs[0].visits for leg, is_p in v.nodes if is_p]
-        for day, zs in zones.items()
-    }
+    served_on = _served_on(zones)
     assert sorted(served_on[1]) == ["n1", "n2", "x"], served_on
     assert served_on[2] == ["s1"], served_on
     assert tried[x.id] == {id(zones[0][0]), id(zones[1][0])}
+
+
+def test_an_order_offered_to_two_zones_and_routed_in_both_stays_in_the_nearer_one(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A round offers the order to its two nearest zones at once; both new solves route it
+    (it fits either day).  It stays in Tuesday's, beside its neighbours, and leaves
+    Wednesday's routes: served once, and Wednesday's van still serves its own drop."""
+    import tournee.routing.week as week
+
+    assert week.REPAIR_OFFERS == 2
+    ctx, zones, x = _neighbours_week()
+    tried = {x.id: {id(zones[0][0])}}
+    solved: list[list[str]] = []
+    solve_many = week._solve_many
+
+    def spy(*args: Any, **kwargs: Any) -> Any:
+        out = solve_many(*args, **kwargs)
+        solved.extend([leg.order.id for v in visits for leg, is_p in v.nodes if is_p] for visits, _ in out)
+        return out
+
+    monkeypatch.setattr(week, "_solve_many", spy)
+
+    still = week._repair_round(
+        ctx, [dataclasses.replace(x, days=[0])], zones, {x.id: x}, tried, "vans", budget_s=1.0
+    )
+
+    assert still == []
+    assert sorted(map(sorted, solved)) == [["n1", "n2", "x"], ["s1", "x"]]  # routed in both
+    served_on = _served_on(zones)
+    assert sorted(served_on[1]) == ["n1", "n2", "x"], served_on
+    assert served_on[2] == ["s1"], served_on
+    delivered = [
+        leg.order.id for zs in zones.values() for v in zs[0].visits for leg, is_p in v.nodes if not is_p
+    ]
+    assert sorted(delivered) == ["n1", "n2", "s1", "x"]
+    assert tried[x.id] == {id(z[0]) for z in zones.values()}
 
 
 def test_a_full_day_keeps_the_express_order_and_moves_the_weekly_one() -> None:

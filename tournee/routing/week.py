@@ -1777,14 +1777,16 @@ def _repair_round(
         for z, kept, extra in jobs
     ]
     out: dict[int, _Leg] = {}
+    routed: dict[int, set[int]] = {}
     for (z, _kept, _extra), (visits, dr) in zip(jobs, _solve_many(ctx, specs, budget_s), strict=True):
         z.visits = visits
+        routed[id(z)] = {leg.id for v in visits for leg, _ in v.nodes}
         for leg in dr:
             tried[leg.id].add(id(z))
             out[leg.id] = leg
     # a leg offered to several zones and placed in more than one stays in the nearest
     for leg_id, zs in offers.items():
-        placed = [z for z in zs if any(leg.id == leg_id for v in z.visits for leg, _ in v.nodes)]
+        placed = [z for z in zs if leg_id in routed[id(z)]]
         if placed:
             out.pop(leg_id, None)
         for z in placed[1:]:  # one leg per order in a phase: take the order out

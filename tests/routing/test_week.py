@@ -683,6 +683,96 @@ def test_a_full_day_keeps_the_express_order_and_moves_the_weekly_one() -> None:
     assert "no room left" in equal.unassigned[0].detail
 
 
+def test_a_full_week_gives_its_first_day_the_orders_only_it_and_a_few_others_can_take(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """One van, Monday to Friday, half-hour deliveries: Tuesday and Wednesday have their own
+    orders, fourteen may go Monday to Wednesday and fifty Tuesday to Friday -- more than the
+    van can deliver from Tuesday on.  Monday is the only day the early window has to itself:
+    its orders go there, and Tuesday to Friday keep their time for the orders that cannot."""
+    shop = SHOPS[1]
+    rng = random.Random(11)
+
+    def order(oid: str, first: int, last: int) -> Order:
+        return Order(
+            id=oid,
+            merchant_id=shop.id,
+            pickup=shop,
+            delivery=_site(f"{oid}-c", 24.85 + rng.uniform(-0.02, 0.02), 60.21 + rng.uniform(-0.01, 0.01)),
+            weight_g=1_000,
+            service_s=1_800,
+            earliest_day=first,
+            latest_day=last,
+        )
+
+    orders = [
+        *(order(f"tue{i}", 1, 1) for i in range(5)),
+        *(order(f"wed{i}", 2, 2) for i in range(5)),
+        *(order(f"early{i:02d}", 0, 2) for i in range(14)),
+        *(order(f"late{i:02d}", 1, 4) for i in range(50)),
+    ]
+    problem = _problem(orders, vehicles=(Vehicle(id="van-1", type=VAN, depot_id="depot"),))
+    params = WeekParams(strategy="by_day", solve=week_search(3.0))
+    plan = plan_week(problem, travel=HaversineTravel(), params=params)
+    assert_plan_keeps_its_promises(problem, plan)
+    on_monday = {oid for r in plan.routes if r.day == 0 for oid in r.order_ids}
+    assert len(on_monday) >= 12, sorted(on_monday)
+    late_out = [u.order_id for u in plan.unassigned if u.order_id.startswith("late")]
+    assert len(late_out) <= 8, late_out
+
+
+@given(
+    st.dictionaries(
+        st.sampled_from([(0,), (1,), (2,), (3,), (0, 1), (0, 1, 2), (1, 2, 3), (2, 3), (0, 1, 2, 3)]),
+        st.tuples(st.floats(0, 50), st.floats(0, 50)),
+        min_size=1,
+    ),
+    st.lists(st.tuples(st.floats(1, 40), st.just(0.0) | st.floats(1, 40)), min_size=4, max_size=4),
+)
+@settings(max_examples=60, deadline=None)
+def test_the_day_split_shares_every_window_and_keeps_the_fullest_day_least_full(
+    needs: dict[tuple[int, ...], tuple[float, float]], caps: list[tuple[float, float]]
+) -> None:
+    """Each window's needs are shared out whole between its own days, and the fullest day
+    (any resource) is never fuller than when every window is split evenly -- nor than the
+    best split found by trying each window's days in turn."""
+    from tournee.routing.week import balanced_split
+
+    capacity = dict(enumerate(caps))
+    shares = balanced_split(needs, capacity)
+    for w in needs:
+        assert all(0.0 <= shares[(w, d)] <= 1.0 + 1e-9 for d in w)
+        assert sum(shares[(w, d)] for d in w) == pytest.approx(1.0, abs=1e-6)
+    assert {d for w, d in shares if d not in w} == set()
+
+    def top(split: dict[tuple[tuple[int, ...], int], float]) -> float:
+        return max(
+            sum(needs[w][r] * split.get((w, d), 0.0) for w in needs) / c
+            for d, cs in capacity.items()
+            for r, c in enumerate(cs)
+            if c > 0
+        )
+
+    even = {(w, d): 1 / len(w) for w in needs for d in w}
+    assert top(shares) <= top(even) + 1e-6
+    for pick in itertools.product(*(range(len(w)) for w in needs)):
+        whole = {(w, w[k]): 1.0 for w, k in zip(needs, pick, strict=True)}
+        assert top(shares) <= top(whole) + 1e-6
+
+
+def test_the_day_split_gives_a_scarce_day_the_window_that_reaches_it() -> None:
+    """Days 1-3 are half full with their own legs; a window of days 0-2 and one of days 1-3
+    need a day's work each: the first goes almost all to day 0, the only day nobody else uses."""
+    from tournee.routing.week import balanced_split
+
+    capacity = dict.fromkeys(range(4), (10.0,))
+    needs = {(1,): (5.0,), (2,): (5.0,), (3,): (5.0,), (0, 1, 2): (10.0,), (1, 2, 3): (10.0,)}
+    shares = balanced_split(needs, capacity)
+    assert shares[((0, 1, 2), 0)] >= 0.8
+    fills = {d: sum(needs[w][0] * shares.get((w, d), 0.0) for w in needs) / 10 for d in range(4)}
+    assert max(fills.values()) == pytest.approx(35 / 40, abs=1e-6)  # the week's 35 on four days
+
+
 def test_an_order_open_on_one_day_of_its_window_is_planned_on_that_day() -> None:
     """Wednesday-only delivery hours inside a Monday-to-Wednesday window: the order is not
     pooled with its Monday neighbours (no hour of Monday fits it) nor moved to the quieter

@@ -531,6 +531,60 @@ def test_a_full_week_spends_the_consolidation_time_placing_orders(
     assert (len(plan.unassigned) > week.FULL_WEEK_DROPPED_SHARE * orders) is not consolidated
 
 
+def test_a_zone_whose_re_solve_finds_no_solution_in_time_keeps_its_routes(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A full week's re-offer rounds and searches re-solve each zone from its routes; when
+    such a re-solve finds no solution within its time (OR-Tools could not even take the
+    routes back), the zone keeps the routes it had: the plan serves every order the first
+    pass placed, and the rest come back unassigned with their reason."""
+    import tournee.routing.week as week
+
+    real_search, real_many = week._search, week._solve_many
+    first_pass: list[int] = []
+
+    def timed_out(problem: Any, params: Any, budget_s: float, progress: Any = None) -> Any:
+        if problem.initial_routes is not None:
+            return None, ["matrix problem: no solution found (test: out of time)"]
+        return real_search(problem, params, budget_s, progress)
+
+    def count_first_pass(ctx: Any, specs: Any, wall_s: float) -> Any:
+        results = real_many(ctx, specs, wall_s)
+        if not first_pass:
+            first_pass.append(sum(1 for visits, _ in results for v in visits for _leg, p in v.nodes if p))
+        return results
+
+    monkeypatch.setattr(week, "_search", timed_out)
+    monkeypatch.setattr(week, "_solve_many", count_first_pass)
+    shop = SHOPS[1]
+    rng = random.Random(3)
+    problem = _problem(
+        [
+            Order(
+                id=f"w{i:03d}",
+                merchant_id=shop.id,
+                pickup=shop,
+                delivery=_site(
+                    f"w-c{i:03d}", 25.05 + rng.uniform(-0.03, 0.03), 60.35 + rng.uniform(-0.02, 0.02)
+                ),
+                weight_g=1_000,
+                service_s=1_800,
+                earliest_day=0,
+                latest_day=4,
+            )
+            for i in range(150)
+        ],
+        vehicles=(Vehicle(id="van-1", type=VAN, depot_id="depot"),),
+    )
+    plan = plan_week(
+        problem, travel=HaversineTravel(), params=WeekParams(strategy="by_day", solve=week_search(2.0))
+    )
+    assert_plan_keeps_its_promises(problem, plan)
+    assert first_pass
+    assert first_pass[0] > 50
+    assert len(plan.served_order_ids) == first_pass[0]
+
+
 def _neighbours_week() -> tuple[Any, dict[int, list[Any]], Any]:
     """Monday's zone (empty), Tuesday's van serving two drops a few hundred metres from order
     "x", Wednesday's (the idler day) serving one drop 12 km south; "x", left out on Monday,

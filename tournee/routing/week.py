@@ -1714,10 +1714,27 @@ def _search_on(
     ]
     left: list[_Leg] = []
     for (z, _legs), (visits, dr) in zip(jobs, _solve_many(ctx, specs, budget_s), strict=True):
-        z.visits = visits
+        z.visits, dr = _unless_failed(z, visits, dr, out[id(z)])
         left.extend(dr)
     log.info("%s: sectors searched on from their routes, %d legs dropped", phase, len(left))
     return left
+
+
+def _unless_failed(
+    z: _Zone, visits: list[_Visit], dropped: list[_Leg], added: list[_Leg]
+) -> tuple[list[_Visit], list[_Leg]]:
+    """A zone's routes and dropped legs after a re-solve from its routes with ``added`` legs.
+
+    A re-solve that found no solution in its time (its model could not even take the
+    routes back: seen when OR-Tools had ~15 ms for it) comes back with no route at all --
+    one that finds any never drops every order, since it starts from routes that serve
+    them.  The zone then keeps its routes and only the added legs come back as dropped;
+    before, it lost every order it served until a later search placed them again.
+    """
+    if visits or not z.visits:
+        return visits, dropped
+    log.warning("day %d: a zone's re-solve found no solution in time; its routes are kept", z.day)
+    return z.visits, list(added)
 
 
 def _repair_round(
@@ -1778,8 +1795,8 @@ def _repair_round(
     ]
     out: dict[int, _Leg] = {}
     routed: dict[int, set[int]] = {}
-    for (z, _kept, _extra), (visits, dr) in zip(jobs, _solve_many(ctx, specs, budget_s), strict=True):
-        z.visits = visits
+    for (z, _kept, extra), (visits, dr) in zip(jobs, _solve_many(ctx, specs, budget_s), strict=True):
+        z.visits, dr = _unless_failed(z, visits, dr, extra)
         routed[id(z)] = {leg.id for v in visits for leg, _ in v.nodes}
         for leg in dr:
             tried[leg.id].add(id(z))

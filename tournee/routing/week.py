@@ -1797,7 +1797,7 @@ def _repair_round(
     routed: dict[int, set[int]] = {}
     for (z, _kept, extra), (visits, dr) in zip(jobs, _solve_many(ctx, specs, budget_s), strict=True):
         z.visits, dr = _unless_failed(z, visits, dr, extra)
-        routed[id(z)] = {leg.id for v in visits for leg, _ in v.nodes}
+        routed[id(z)] = {leg.id for v in z.visits for leg, _ in v.nodes}
         for leg in dr:
             tried[leg.id].add(id(z))
             out[leg.id] = leg
@@ -1953,7 +1953,7 @@ def _assign_days(ctx: _Ctx, legs: list[_Leg], vdays: list[_VDay]) -> dict[int, i
     go to its days in the shares :func:`balanced_split` computes, so a day few windows reach
     gets the legs that can go there (Porto, 5,000 orders: the first day got 340 van legs
     against ~890 on each other day while the greedy alone decided, and its vans idled; with
-    the split 788 against ~800; 120 s plans served 4,638 and 4,670 orders against 4,550-4,577).
+    the split 788 against ~800; 120 s plans served 4,638-4,670 orders against 4,550-4,577).
     """
     cap: dict[int, list[float]] = defaultdict(lambda: [0.0, 0.0, 0.0, 0.0])
     for vd in vdays:

@@ -783,7 +783,7 @@ def test_a_full_week_gives_its_first_day_the_orders_only_it_and_a_few_others_can
     ),
     st.lists(st.tuples(st.floats(1, 40), st.just(0.0) | st.floats(1, 40)), min_size=4, max_size=4),
 )
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=100, deadline=None)
 def test_the_day_split_shares_every_window_and_keeps_the_fullest_day_least_full(
     needs: dict[tuple[int, ...], tuple[float, float]], caps: list[tuple[float, float]]
 ) -> None:

@@ -2138,8 +2138,12 @@ def balanced_split(
     if res.status != 0:  # not seen with non-negative needs: fall back on an even split
         log.warning("day split: the linear programme failed (%s); windows split evenly", res.message)
         return out | {(w, d): 1 / len(w) for w, d in cols}
-    for j, col in enumerate(cols):
-        out[col] = float(res.x[j])
+    x = np.clip(res.x[:n_f], 0.0, 1.0)  # the solver's tolerances may leave a share at -1e-12
+    for w in windows:
+        js = [j for j, (ww, _d) in enumerate(cols) if ww == w]
+        total = float(x[js].sum())
+        for j in js:
+            out[cols[j]] = float(x[j]) / total if total > 0 else 1 / len(w)
     return out
 
 

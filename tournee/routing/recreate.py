@@ -271,11 +271,13 @@ def _best_single(
     best_k = -1
     base = fixed[v] if n_stops == 0 else 0
     for k in range(n_stops + 1):
+        t_prev = head[v] if k == 0 else early[v, k - 1]
+        if t_prev > hi[u]:
+            break  # service starts only grow along a route: no later gap is in time either
         if blink > 0.0 and np.random.random() < blink:
             continue
         prev = start[v] if k == 0 else routes[v, k - 1]
         nxt = end[v] if k == n_stops else routes[v, k]
-        t_prev = head[v] if k == 0 else early[v, k - 1]
         t = max(t_prev + transit[p, prev, u], lo[u])
         if t > hi[u]:
             continue
@@ -354,6 +356,8 @@ def _best_pair(
     for k in range(n_stops + 1):
         prev = start[v] if k == 0 else routes[v, k - 1]
         t_prev = head[v] if k == 0 else early[v, k - 1]
+        if t_prev > hi[pu] or t_prev > hi[du]:
+            break  # service starts only grow along a route: no later gap is in time either
         tp = max(t_prev + transit[p, prev, pu], lo[pu])
         if tp > hi[pu]:
             continue
@@ -422,6 +426,8 @@ def _best_pair(
             t = max(t + transit[p, last, node], lo[node])
             if t > late[v, m - 1]:
                 break  # this stop (and so the rest of the route) can no longer be served in time
+            if t > hi[du]:
+                break  # the delivery would start later still, here and further on
             last = node
             load_ok = True
             for d in range(dims):

@@ -477,6 +477,30 @@ def test_a_busy_week_is_spread_over_its_days_keeping_a_van_free_each_day() -> No
     assert max(per_day.values()) == 1, per_day
 
 
+def _half_hour_week(orders: int) -> WeekProblem:
+    """``orders`` half-hour deliveries near one shop for one van, any day from Monday to Friday."""
+    shop = SHOPS[1]
+    rng = random.Random(3)
+    return _problem(
+        [
+            Order(
+                id=f"w{i:03d}",
+                merchant_id=shop.id,
+                pickup=shop,
+                delivery=_site(
+                    f"w-c{i:03d}", 25.05 + rng.uniform(-0.03, 0.03), 60.35 + rng.uniform(-0.02, 0.02)
+                ),
+                weight_g=1_000,
+                service_s=1_800,
+                earliest_day=0,
+                latest_day=4,
+            )
+            for i in range(orders)
+        ],
+        vehicles=(Vehicle(id="van-1", type=VAN, depot_id="depot"),),
+    )
+
+
 @pytest.mark.parametrize(("orders", "consolidated"), [(12, True), (150, False)])
 def test_a_full_week_spends_the_consolidation_time_placing_orders(
     monkeypatch: pytest.MonkeyPatch, orders: int, consolidated: bool
@@ -501,26 +525,7 @@ def test_a_full_week_spends_the_consolidation_time_placing_orders(
 
     monkeypatch.setattr(week, "_consolidate", spy)
     monkeypatch.setattr(week, "_search_on", spy_search_on)
-    shop = SHOPS[1]
-    rng = random.Random(3)
-    problem = _problem(
-        [
-            Order(
-                id=f"w{i:03d}",
-                merchant_id=shop.id,
-                pickup=shop,
-                delivery=_site(
-                    f"w-c{i:03d}", 25.05 + rng.uniform(-0.03, 0.03), 60.35 + rng.uniform(-0.02, 0.02)
-                ),
-                weight_g=1_000,
-                service_s=1_800,
-                earliest_day=0,
-                latest_day=4,
-            )
-            for i in range(orders)
-        ],
-        vehicles=(Vehicle(id="van-1", type=VAN, depot_id="depot"),),
-    )
+    problem = _half_hour_week(orders)
     plan = plan_week(
         problem, travel=HaversineTravel(), params=WeekParams(strategy="by_day", solve=week_search(2.0))
     )
@@ -556,26 +561,7 @@ def test_a_zone_whose_re_solve_finds_no_solution_in_time_keeps_its_routes(
 
     monkeypatch.setattr(week, "_search", timed_out)
     monkeypatch.setattr(week, "_solve_many", count_first_pass)
-    shop = SHOPS[1]
-    rng = random.Random(3)
-    problem = _problem(
-        [
-            Order(
-                id=f"w{i:03d}",
-                merchant_id=shop.id,
-                pickup=shop,
-                delivery=_site(
-                    f"w-c{i:03d}", 25.05 + rng.uniform(-0.03, 0.03), 60.35 + rng.uniform(-0.02, 0.02)
-                ),
-                weight_g=1_000,
-                service_s=1_800,
-                earliest_day=0,
-                latest_day=4,
-            )
-            for i in range(150)
-        ],
-        vehicles=(Vehicle(id="van-1", type=VAN, depot_id="depot"),),
-    )
+    problem = _half_hour_week(150)
     plan = plan_week(
         problem, travel=HaversineTravel(), params=WeekParams(strategy="by_day", solve=week_search(2.0))
     )

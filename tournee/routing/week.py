@@ -1997,14 +1997,15 @@ def _assign_days(ctx: _Ctx, legs: list[_Leg], vdays: list[_VDay]) -> dict[int, i
     )
     # past the pooling fill every day must take its share: the windows' legs are split
     # between their days so that none is fuller than it must be (a light week keeps pooling)
-    quota = _day_quotas(legs, needs, cap) if pool_until > POOL_FILL_FLOOR else {}
+    keys = {leg.id: _quota_key(leg, cap) for leg in legs}
+    quota = _day_quotas(legs, keys, needs, cap) if pool_until > POOL_FILL_FLOOR else {}
     given: dict[tuple[tuple[int, ...], int], float] = defaultdict(float)
     out: dict[int, int] = {}
     for leg in sorted(legs, key=lambda leg: (len(leg.days), leg.days[0] if leg.days else 0, leg.id)):
         need = needs[leg.id]
         cx, cy = cell(leg.delivery)
         best: tuple[float, int] | None = None
-        key = _quota_key(leg, cap)
+        key = keys[leg.id]
         # the days the balanced split leaves room on for this leg's window (all when none has)
         room = [d for d in key if given[(key, d)] < quota.get((key, d), math.inf)] or leg.days
         for d in room:
@@ -2046,14 +2047,15 @@ def _quota_key(leg: _Leg, cap: Mapping[int, list[float]]) -> tuple[int, ...]:
 
 def _day_quotas(
     legs: Sequence[_Leg],
+    keys: Mapping[int, tuple[int, ...]],
     needs: Mapping[int, tuple[float, float, float, float]],
     cap: Mapping[int, list[float]],
 ) -> dict[tuple[tuple[int, ...], int], float]:
-    """How much work (s) of each day window should go to each of its days
-    (:func:`balanced_split` of the windows' needs)."""
+    """How much work (s) of each day window (``keys``: :func:`_quota_key` per leg) should go to
+    each of its days (:func:`balanced_split` of the windows' needs)."""
     totals: dict[tuple[int, ...], list[float]] = defaultdict(lambda: [0.0, 0.0, 0.0, 0.0])
     for leg in legs:
-        key = _quota_key(leg, cap)
+        key = keys[leg.id]
         if key:
             t = totals[key]
             for i in range(4):

@@ -2095,6 +2095,9 @@ def balanced_split(
     cols = [(w, d) for w in windows for d in w]
     if not cols:
         return out
+    cols_of: dict[tuple[int, ...], list[int]] = defaultdict(list)  # each window's share columns
+    for j, (w, _d) in enumerate(cols):
+        cols_of[w].append(j)
     k = len(_FILL_STEPS)
     n_f, n_x = len(cols), len(cols) + 1 + len(days) * k  # shares, the top fill, excess per day and step
     rows: list[NDArray[np.float64]] = []
@@ -2119,8 +2122,8 @@ def balanced_split(
                 rows.append(row)
                 rhs.append(step - base)
     a_eq = np.zeros((len(windows), n_x))
-    for j, (w, _d) in enumerate(cols):
-        a_eq[windows.index(w), j] = 1.0
+    for i, w in enumerate(windows):
+        a_eq[i, cols_of[w]] = 1.0
     a_ub, b_ub, b_eq = np.array(rows), np.array(rhs), np.ones(len(windows))
     cost = np.zeros(n_x)
     cost[n_f] = 1.0  # first the fullest day's fill ...
@@ -2141,8 +2144,7 @@ def balanced_split(
         log.warning("day split: the linear programme failed (%s); windows split evenly", res.message)
         return out | {(w, d): 1 / len(w) for w, d in cols}
     x = np.clip(res.x[:n_f], 0.0, 1.0)  # the solver's tolerances may leave a share at -1e-12
-    for w in windows:
-        js = [j for j, (ww, _d) in enumerate(cols) if ww == w]
+    for w, js in cols_of.items():
         total = float(x[js].sum())
         for j in js:
             out[cols[j]] = float(x[j]) / total if total > 0 else 1 / len(w)

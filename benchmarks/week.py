@@ -30,6 +30,16 @@ from typing import Any
 
 DESCRIPTION = "Week planner on a synthetic week of a real map: time to within 2 % of a long run"
 
+
+def _bike_fill(text: str) -> float | str:
+    if text == "off":
+        return text
+    try:
+        return float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"a share such as 0.5, or 'off'; got {text!r}") from None
+
+
 _SHARED = Path(__file__).resolve().parents[2] / "shared" / "maps"
 _DEFAULT_MAPS = ("porto-2015.osm.pbf",)
 
@@ -68,7 +78,17 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="share of orders whose goods already wait at the depot (the rest are picked up at shops)",
     )
     parser.add_argument(
-        "--bike-zone-m", type=int, default=3_000, help="bike delivery zone around the micro-hub"
+        "--bike-zone-m",
+        type=int,
+        default=None,
+        help="the cargo bikes' reach around the micro-hub (m; default: the planner's, WeekParams.bike_zone_m)",
+    )
+    parser.add_argument(
+        "--bike-fill",
+        type=_bike_fill,
+        default=None,
+        help="share of the bikes' capacity the bike zone is sized to, or 'off' for the whole reach "
+        "(default: the planner's, WeekParams.bike_fill)",
     )
     parser.add_argument("--cache-dir", type=Path, default=Path(".cache/tournee"), help="network cache")
     parser.add_argument(
@@ -154,7 +174,7 @@ def _plan_once(job: dict[str, Any]) -> dict[str, Any]:
     )
     params = WeekParams(
         strategy=job["strategy"],
-        bike_zone_m=job["bike_zone_m"],
+        **job.get("week_params", {}),
         solve=week_search(job["limit"], **job.get("solve_params", {})),
         workers=job.get("workers", 0),
     )
@@ -266,6 +286,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     ref_limit = args.reference_limit or 4 * args.time_limit
     ladder = sorted({round(args.time_limit / 2**k, 2) for k in range(max(1, args.ladder))})
     solve_params = _solve_params(args.param)
+    week_params = _week_params(args)
     base = {
         "map": str(path),
         "cache_dir": args.cache_dir,
@@ -277,7 +298,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         "seed": args.seed,
         "carbon_price": args.carbon_price,
         "spread": args.spread,
-        "bike_zone_m": args.bike_zone_m,
+        "week_params": week_params,
         "pickup_at_hub_pct": args.pickup_at_hub_pct,
         "workers": args.workers,
         "solve_params": solve_params,
@@ -312,9 +333,35 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         "reference_limit_s": ref_limit,
         "reference_cost_cents": reference,
         "solve_params": solve_params,
+        "bike_zone": _bike_zone_text(week_params),
         "runs": runs,
         "summary": summary,
     }
+
+
+def _week_params(args: argparse.Namespace) -> dict[str, Any]:
+    """The planner settings given on the command line, checked before any plan starts."""
+    from tournee.domain.errors import InvalidInput
+    from tournee.routing.week import WeekParams
+
+    given: dict[str, Any] = {}
+    if args.bike_zone_m is not None:
+        given["bike_zone_m"] = args.bike_zone_m
+    if args.bike_fill is not None:  # "off": the whole reach, as WeekParams(bike_fill=None)
+        given["bike_fill"] = None if args.bike_fill == "off" else args.bike_fill
+    try:
+        WeekParams(**given)
+    except InvalidInput as exc:
+        raise SystemExit(f"--bike-zone-m / --bike-fill: {exc}") from None
+    return given
+
+
+def _bike_zone_text(given: dict[str, Any]) -> str:
+    from tournee.routing.week import WeekParams
+
+    p = WeekParams(**given)
+    sized = "the whole reach" if p.bike_fill is None else f"sized to {p.bike_fill:.0%} of the bikes' capacity"
+    return f"bike zone: reach {p.bike_zone_m:,} m, {sized}"
 
 
 def _solve_params(items: list[str]) -> dict[str, Any]:
@@ -346,7 +393,8 @@ def render(result: dict[str, Any]) -> str:
     lines = [
         f"## Week planner — {Path(result['map']).name}, {result['orders']} orders "
         f"({result['pickup_at_hub_pct']} % already at the depot), "
-        f"{result['vans']} vans + {result['bikes']} cargo bikes × {result['days']} days (seed {result['seed']})",
+        f"{result['vans']} vans + {result['bikes']} cargo bikes × {result['days']} days (seed {result['seed']})"
+        + (f"; {result['bike_zone']}" if result.get("bike_zone") else ""),
         "",
         f"Reference: best plan cost over all runs (longest limit {result['reference_limit_s']} s) = "
         f"{result['reference_cost_cents'] / 100:,.2f}. Wall = plan_week including its travel matrices; "

@@ -83,3 +83,49 @@ def test_bad_search_settings_are_refused_before_any_plan(tmp_path: Path, param: 
     args = _args(tmp_path, map=tmp_path / "missing.osm.pbf", param=[param])
     with pytest.raises(SystemExit, match=message):
         week.run(args)
+
+
+def test_the_bike_zone_from_the_command_line_reaches_every_plan_and_the_report(tmp_path: Path) -> None:
+    pytest.importorskip("psutil")
+    parser = argparse.ArgumentParser()
+    week.add_arguments(parser)
+    args = _args(tmp_path, time_limit=1.0, reference_limit=1.0)
+    args = parser.parse_args(["--bike-zone-m", "1500", "--bike-fill", "off"], namespace=args)
+    result = week.run(args)
+    assert [r["served"] + r["unassigned"] for r in result["runs"]] == [40]
+    assert "bike zone: reach 1,500 m, the whole reach" in week.render(result)
+
+
+def test_the_report_names_the_planners_bike_zone_by_default(tmp_path: Path) -> None:
+    from tournee.routing.week import WeekParams
+
+    args = _args(tmp_path)
+    assert week._week_params(args) == {}
+    assert week._bike_zone_text({}) == (
+        f"bike zone: reach {WeekParams().bike_zone_m:,} m, sized to {WeekParams().bike_fill:.0%} of the bikes' capacity"
+    )
+
+
+@pytest.mark.parametrize(
+    ("options", "message"),
+    [(["--bike-fill", "1.5"], "bike_fill must be in"), (["--bike-zone-m", "-3"], "bike_zone_m must be")],
+)
+def test_a_bad_bike_zone_is_refused_before_any_plan(tmp_path: Path, options: list[str], message: str) -> None:
+    parser = argparse.ArgumentParser()
+    week.add_arguments(parser)
+    parsed = parser.parse_args(options)
+    args = _args(
+        tmp_path, map=tmp_path / "missing.osm.pbf", bike_fill=parsed.bike_fill, bike_zone_m=parsed.bike_zone_m
+    )
+    with pytest.raises(SystemExit, match=message):
+        week.run(args)
+
+
+def test_a_bike_fill_that_is_not_a_number_is_refused_by_the_parser(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    parser = argparse.ArgumentParser()
+    week.add_arguments(parser)
+    with pytest.raises(SystemExit):
+        parser.parse_args(["--bike-fill", "half"])
+    assert "a share such as 0.5, or 'off'; got 'half'" in capsys.readouterr().err

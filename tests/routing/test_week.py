@@ -877,6 +877,81 @@ def test_bike_does_several_trips_reloading_at_its_hub() -> None:
         assert b.stops[1].departure_s >= a.stops[-1].arrival_s + 600  # reload time
 
 
+def _hub_orders_outwards(n: int) -> list[Order]:
+    """``n`` one-parcel orders waiting at the micro-hub for Tuesday, each ~250 m farther out."""
+    return [
+        Order(
+            id=f"r{i:02d}",
+            merchant_id=SHOPS[2].id,
+            pickup=MICRO.site,
+            pickup_at_hub=True,
+            delivery=_site(f"r-c{i:02d}", 24.945 + 0.0045 * (i + 1), 60.170),
+            weight_g=2_000,
+            earliest_day=1,
+            latest_day=1,
+        )
+        for i in range(n)
+    ]
+
+
+def _bikes_on_tuesday(problem: WeekProblem, plan: Plan) -> tuple[set[str], set[str]]:
+    """The orders delivered by bike and by van."""
+    profile = {v.id: v.profile for v in problem.vehicles}
+    by: dict[Profile, set[str]] = defaultdict(set)
+    for r in plan.routes:
+        for s in r.stops:
+            if s.kind is StopKind.DELIVERY:
+                by[profile[r.vehicle_id]].update(s.order_ids)
+    return by[Profile.CARGO_BIKE], by[Profile.VAN]
+
+
+def test_a_hub_whose_bikes_cannot_carry_its_reach_keeps_the_nearest_deliveries_and_vans_the_rest() -> None:
+    """One bike, one trip of 20 parcels on Tuesday; sized to half of it: the ten nearest go by bike."""
+    bike = Vehicle(
+        id="bike-1", type=BIKE, depot_id="micro", working_weekdays=frozenset({1}), max_trips_per_day=1
+    )
+    van = Vehicle(id="van-1", type=VAN, depot_id="depot")
+    orders = _hub_orders_outwards(16)  # all within 4 km of the hub
+    problem = _problem(orders, vehicles=(van, bike))
+    plan = plan_week(problem, travel=HaversineTravel(), params=dataclasses.replace(FAST, bike_fill=0.5))
+    assert_plan_keeps_its_promises(problem, plan)
+    by_bike, by_van = _bikes_on_tuesday(problem, plan)
+    assert by_bike == {f"r{i:02d}" for i in range(10)}
+    assert by_van == {f"r{i:02d}" for i in range(10, 16)}
+
+
+def test_a_hub_sized_to_its_whole_reach_sends_every_delivery_in_it_by_bike() -> None:
+    bike = Vehicle(
+        id="bike-1", type=BIKE, depot_id="micro", working_weekdays=frozenset({1}), max_trips_per_day=1
+    )
+    van = Vehicle(id="van-1", type=VAN, depot_id="depot")
+    problem = _problem(_hub_orders_outwards(16), vehicles=(van, bike))
+    plan = plan_week(problem, travel=HaversineTravel(), params=dataclasses.replace(FAST, bike_fill=None))
+    assert_plan_keeps_its_promises(problem, plan)
+    by_bike, by_van = _bikes_on_tuesday(problem, plan)
+    assert len(by_bike) == 16
+    assert not by_van
+
+
+def test_a_bike_zone_counts_the_bikes_of_every_working_day_and_trip() -> None:
+    """Three trips a day on two days: 120 parcels, half of it 60 — room for all sixteen."""
+    bike = Vehicle(
+        id="bike-1", type=BIKE, depot_id="micro", working_weekdays=frozenset({1, 2}), max_trips_per_day=3
+    )
+    van = Vehicle(id="van-1", type=VAN, depot_id="depot")
+    problem = _problem(_hub_orders_outwards(16), vehicles=(van, bike))
+    plan = plan_week(problem, travel=HaversineTravel(), params=FAST)
+    assert_plan_keeps_its_promises(problem, plan)
+    by_bike, _ = _bikes_on_tuesday(problem, plan)
+    assert len(by_bike) == 16
+
+
+@pytest.mark.parametrize("fill", [0, 0.0, -0.5, 1.5, True, "half"])
+def test_bike_fill_must_be_a_share_of_the_bikes(fill: object) -> None:
+    with pytest.raises(InvalidInput, match="bike_fill"):
+        WeekParams(bike_fill=fill)  # type: ignore[arg-type]
+
+
 def test_bike_allowed_one_trip_never_comes_back_to_reload() -> None:
     shop = SHOPS[2]
     small_bike = dataclasses.replace(BIKE, id="small-bike", capacity_parcels=3)

@@ -227,8 +227,17 @@ class WeekParams:
         the days-first repair then offers to another day.  Plans are priced at
         ``drop_penalty_cents`` for every order left out; 0 makes every order's penalty equal.
     bike_zone_m : int
-        A delivery within this great-circle distance (m) of a micro-hub that has cargo
-        bikes is delivered by bike from that hub (two echelons when the pickup is outside).
+        The cargo bikes' reach: a delivery within this great-circle distance (m) of a
+        micro-hub that has cargo bikes may be delivered by bike from that hub (two echelons
+        when the pickup is outside the hub's zone).
+    bike_fill : float or None
+        Sizes each such hub's zone to its bikes: the zone is the nearest deliveries a bike
+        can carry (skills, one trip's capacity), within ``bike_zone_m``, whose weight, volume
+        and parcels fill at most this share of the hub's bikes over the horizon (one trip's
+        capacity × trips a day × unlocked vehicle-days, the fullest of the three).  Orders
+        outside it go by van door to door.  The share stays below 1 because a bike's day is
+        also bounded by its rides out and back, its reloads and the days its orders allow.
+        None: every delivery within ``bike_zone_m`` goes by bike, however many there are.
     two_echelon : bool
         Use micro-hubs and cargo bikes for urban orders (else every order door to door).
     grid : str
@@ -258,7 +267,8 @@ class WeekParams:
     joint_max_orders: int = 150
     drop_penalty_cents: int = 100_000
     flexible_discount_per_day: float = 0.03
-    bike_zone_m: int = 3_000
+    bike_zone_m: int = 5_000
+    bike_fill: float | None = 0.5
     two_echelon: bool = True
     grid: str = "eu"
     factors: FactorTable | None = None
@@ -285,6 +295,15 @@ class WeekParams:
                 "week params: flexible_discount_per_day must be in "
                 f"[0, {FLEXIBLE_DISCOUNT_MAX / FLEXIBLE_DAYS_MAX}], got {self.flexible_discount_per_day!r}",
                 pointer="/flexible_discount_per_day",
+            )
+        if self.bike_fill is not None and not (
+            isinstance(self.bike_fill, int | float)
+            and not isinstance(self.bike_fill, bool)
+            and 0 < self.bike_fill <= 1
+        ):
+            raise InvalidInput(
+                f"week params: bike_fill must be in (0, 1] or None, got {self.bike_fill!r}",
+                pointer="/bike_fill",
             )
         if not 0 <= self.joint_warm_start < 1:
             raise InvalidInput(
@@ -489,6 +508,7 @@ class _Ctx:
     first_solution_s: float | None = None
     statuses: list[str] = field(default_factory=list)
     timed_out: set[int] = field(default_factory=set)  # legs of sub-problems with no solution in time
+    bike_zone_m: dict[str, int] = field(default_factory=dict)  # hub id → its bike zone's radius (m)
     pool: ProcessPoolExecutor | Literal[False] | None = None  # worker processes; False: none to be had
 
 
@@ -559,6 +579,7 @@ def plan_week(
     bike_legs: list[_Leg] = []
     pending: dict[str, _Leg] = {}  # order id → its bike leg, waiting for the van leg
     counter = iter(range(10**9))
+    ctx.bike_zone_m = _bike_zones(ctx, [o for o in problem.orders if o.id not in delivered], at_hub)
     for o in problem.orders:
         if o.id in delivered:
             continue
@@ -767,6 +788,68 @@ def _bike_hubs(ctx: _Ctx) -> list[Hub]:
     return [ctx.hubs[h] for h in sorted(homes)]
 
 
+def _bike_zones(ctx: _Ctx, orders: Sequence[Order], at_hub: Mapping[str, tuple[Hub, int]]) -> dict[str, int]:
+    """Each bike hub's zone radius (m): its reach, or less when its bikes cannot carry that much.
+
+    The hub's capacity over the horizon is one trip's kg, litres and parcels × trips a day,
+    summed over its bikes' unlocked vehicle-days; orders already waiting at the hub (their van
+    leg locked) use it first, then the deliveries a bike can carry, nearest first, while the
+    fullest of the three stays within ``bike_fill``.  A delivery in two hubs' reach counts for
+    the first hub only, as :func:`_legs_for` gives it to the first.
+    """
+    p = ctx.params
+    zones: dict[str, int] = {}
+    claimed: set[str] = set()
+    for hub in _bike_hubs(ctx):
+        if p.bike_fill is None:
+            zones[hub.id] = p.bike_zone_m
+            continue
+        bikes = [v for v in ctx.problem.vehicles if v.profile is Profile.CARGO_BIKE and v.depot_id == hub.id]
+        cap = [0, 0, 0]
+        for vd in ctx.vdays:
+            if (
+                vd.vehicle.depot_id == hub.id
+                and vd.vehicle.profile is Profile.CARGO_BIKE
+                and vd.key not in ctx.locked_keys
+            ):
+                t, n = vd.vehicle.type, vd.vehicle.max_trips_per_day
+                cap = [cap[0] + n * t.capacity_g, cap[1] + n * t.capacity_ml, cap[2] + n * t.capacity_parcels]
+        used = [0, 0, 0]
+        candidates: list[tuple[float, Order]] = []
+        for o in orders:
+            if o.id in claimed:
+                continue
+            if o.id in at_hub:
+                if at_hub[o.id][0].id == hub.id:
+                    used = [used[0] + o.weight_g, used[1] + o.volume_ml, used[2] + o.parcels]
+                continue
+            near = haversine_m(
+                hub.site.location.lon, hub.site.location.lat, o.delivery.location.lon, o.delivery.location.lat
+            )
+            if near <= p.bike_zone_m and any(o.skills <= v.type.skills and _fits(v.type, o) for v in bikes):
+                candidates.append((near, o))
+        candidates.sort(key=lambda c: (c[0], c[1].id))
+        radius = -1.0
+        for near, o in candidates:
+            after = [used[0] + o.weight_g, used[1] + o.volume_ml, used[2] + o.parcels]
+            if any(a > p.bike_fill * c for a, c in zip(after, cap, strict=True)):
+                break
+            used, radius = after, near
+            claimed.add(o.id)
+        else:
+            radius = float(p.bike_zone_m)
+        zones[hub.id] = math.ceil(radius)
+        fill = max((u / c for u, c in zip(used, cap, strict=True) if c), default=0.0)
+        log.info(
+            "bike zone of %s: %d m (reach %d m), its bikes %.0f %% full by weight, volume or parcels",
+            hub.id,
+            zones[hub.id],
+            p.bike_zone_m,
+            100 * fill,
+        )
+    return zones
+
+
 def _legs_for(ctx: _Ctx, o: Order, counter: Iterator[int]) -> list[_Leg] | Unassigned:
     """The legs of an order: by bike (possibly after a van to the hub) when urban, else by van."""
     p = ctx.params
@@ -775,14 +858,15 @@ def _legs_for(ctx: _Ctx, o: Order, counter: Iterator[int]) -> list[_Leg] | Unass
             near = haversine_m(
                 hub.site.location.lon, hub.site.location.lat, o.delivery.location.lon, o.delivery.location.lat
             )
-            if near > p.bike_zone_m:
+            zone_m = ctx.bike_zone_m.get(hub.id, p.bike_zone_m)
+            if near > zone_m:
                 continue
             pickup_near = (
                 o.pickup.id == hub.site.id
                 or haversine_m(
                     hub.site.location.lon, hub.site.location.lat, o.pickup.location.lon, o.pickup.location.lat
                 )
-                <= p.bike_zone_m
+                <= zone_m
             )
             if pickup_near:
                 leg = _bike_leg(ctx, o, hub, from_site=o.pickup, counter=counter)

@@ -360,7 +360,11 @@ def _bike_zone_text(given: dict[str, Any]) -> str:
     from tournee.routing.week import WeekParams
 
     p = WeekParams(**given)
-    sized = "the whole reach" if p.bike_fill is None else f"sized to {p.bike_fill:.0%} of the bikes' capacity"
+    sized = (
+        "the whole reach"
+        if p.bike_fill is None
+        else f"sized to {p.bike_fill * 100:g} % of the bikes' capacity"
+    )
     return f"bike zone: reach {p.bike_zone_m:,} m, {sized}"
 
 

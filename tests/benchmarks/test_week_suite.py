@@ -101,8 +101,9 @@ def test_the_report_names_the_planners_bike_zone_by_default(tmp_path: Path) -> N
 
     args = _args(tmp_path)
     assert week._week_params(args) == {}
+    assert WeekParams().bike_fill == 0.5
     assert week._bike_zone_text({}) == (
-        f"bike zone: reach {WeekParams().bike_zone_m:,} m, sized to {WeekParams().bike_fill:.0%} of the bikes' capacity"
+        f"bike zone: reach {WeekParams().bike_zone_m:,} m, sized to 50 % of the bikes' capacity"
     )
 
 

@@ -933,6 +933,26 @@ def test_a_hub_sized_to_its_whole_reach_sends_every_delivery_in_it_by_bike() -> 
     assert not by_van
 
 
+def test_orders_the_bikes_cannot_take_go_door_to_door_on_a_van_day_left_unused() -> None:
+    """Twenty-four parcels for one bike trip of twenty: the four left go by van, none is dropped."""
+    bike = Vehicle(
+        id="bike-1", type=BIKE, depot_id="micro", working_weekdays=frozenset({1}), max_trips_per_day=1
+    )
+    van = Vehicle(id="van-1", type=VAN, depot_id="depot")
+    problem = _problem(_hub_orders_outwards(24)[:24], vehicles=(van, bike))
+    orders = [
+        dataclasses.replace(o, delivery=_site(o.delivery.id, 24.945 + 0.0015 * i, 60.170))
+        for i, o in enumerate(problem.orders)
+    ]
+    problem = _problem(orders, vehicles=(van, bike))
+    plan = plan_week(problem, travel=HaversineTravel(), params=dataclasses.replace(FAST, bike_fill=None))
+    assert_plan_keeps_its_promises(problem, plan)
+    by_bike, by_van = _bikes_on_tuesday(problem, plan)
+    assert len(by_bike) == 20
+    assert len(by_van) == 4
+    assert not plan.unassigned
+
+
 def test_a_bike_zone_counts_the_bikes_of_every_working_day_and_trip() -> None:
     """Three trips a day on two days: 120 parcels, half of it 60 — room for all sixteen."""
     bike = Vehicle(

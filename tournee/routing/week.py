@@ -5,9 +5,11 @@ every trip of a cargo bike's day) is one vehicle of a :class:`MatrixProblem`; ti
 absolute over the horizon; an order's tier day window and skills become the vehicles
 its nodes may use; each order is a pickup-and-delivery pair, optional at a penalty.
 
-Two echelons are planned in two phases: first the vans (door-to-door orders, and the
-legs that bring urban orders to a micro-hub), then the cargo bikes, whose hub loads are
-released at the van's hub arrival plus the hub's handling time.
+Two echelons are planned in phases: first the vans (door-to-door orders, and the legs
+that bring urban orders to a micro-hub), then the cargo bikes, whose hub loads are
+released at the van's hub arrival plus the hub's handling time; orders the bikes could
+not take then go door to door by van on van-days the vans left unused.  Which urban
+orders go by bike is sized to the bikes (``WeekParams.bike_fill``).
 
 Strategies: ``joint`` solves each phase as one model over all vehicle-days; ``by_day``
 assigns each order a day first (tier windows, capacities and pooling of neighbours),
@@ -623,7 +625,7 @@ def _plan_phases(
     pending: dict[str, _Leg],
     t0: float,
 ) -> Plan:
-    """Vans first, then bikes from the hubs the vans reached; the plan."""
+    """Vans first, then bikes from the hubs the vans reached, then vans for the bikes' left-overs; the plan."""
     params = ctx.params
     n_orders = len(van_legs) + len(bike_legs)
     strategy = params.strategy
@@ -653,12 +655,14 @@ def _plan_phases(
 
     # Phase B: bikes, hub loads released at the van's hub arrival + handling.
     drops = _hub_drop_times(van_visits)
+    late: list[_Leg] = []  # bike legs whose goods reach the hub too late
     for oid, leg in pending.items():
         drop_s = drops[oid]
         assert leg.hub is not None
         leg.release_s = drop_s + leg.hub.handling_s
         leg.days = [d for d in leg.days if (d + 1) * DAY_S > leg.release_s]
         if not leg.days:
+            late.append(leg)
             unassigned[oid] = Unassigned(
                 order_id=oid,
                 reason=UnassignedReason.TIME_WINDOW,
@@ -675,8 +679,51 @@ def _plan_phases(
     if lost:  # their van leg now leads nowhere: take it out of the van routes
         van_visits = [_without(v, lost) for v in van_visits]
 
+    # Phase C: what the bikes could not take goes door to door by van, on van-days left unused.
+    # (not those a locked van already brought to the hub: their goods are no longer at the pickup)
+    left_over = [
+        leg.order
+        for leg in [*bike_dropped, *late]
+        if leg.pickup.id == leg.order.pickup.id or leg.order.id in drops
+    ]
+    if left_over and Profile.VAN in ctx.nets:
+        van_used = frozenset(v.vday.key for v in van_visits if v.nodes)
+        extra = _door_to_door(
+            ctx, left_over, van_used, max(0.5, budget - (time.perf_counter() - t0)), strategy
+        )
+        for v in extra:
+            for leg, is_pickup in v.nodes:
+                if is_pickup:
+                    unassigned.pop(leg.order.id, None)
+        van_visits += extra
+
     plan = _assemble(ctx, orders, locked_routes, van_visits + bike_visits, unassigned, strategy)
     return plan
+
+
+def _door_to_door(
+    ctx: _Ctx, orders: Sequence[Order], busy: frozenset[tuple[str, int, int]], budget_s: float, strategy: str
+) -> list[_Visit]:
+    """Van routes, on vehicle-days other than ``busy``, for orders the bikes left out."""
+    counter = iter(range(2 * 10**9, 3 * 10**9))  # ids apart from the legs already planned
+    legs = [
+        leg
+        for o in orders
+        if not isinstance(leg := _van_leg(ctx, o, to_hub=None, counter=counter), Unassigned)
+    ]
+    if not legs:
+        return []
+    if strategy == "joint" or len(legs) <= ctx.params.joint_max_orders:
+        strategy = "joint"
+    visits, dropped = _solve_phase(
+        ctx, legs, Profile.VAN, strategy, budget_s, "vans after the bikes", busy=busy
+    )
+    log.info(
+        "vans after the bikes: %d of %d orders the bikes left out placed on unused van-days",
+        len(legs) - len(dropped),
+        len(orders),
+    )
+    return [v for v in visits if v.nodes]
 
 
 # --------------------------------------------------------------------------- context
@@ -1038,11 +1085,25 @@ def _alone_fits(ctx: _Ctx, net: _Net, leg: _Leg, vd: _VDay) -> bool:
 
 
 def _solve_phase(
-    ctx: _Ctx, legs: list[_Leg], profile: Profile, strategy: str, budget_s: float, phase: str
+    ctx: _Ctx,
+    legs: list[_Leg],
+    profile: Profile,
+    strategy: str,
+    budget_s: float,
+    phase: str,
+    *,
+    busy: frozenset[tuple[str, int, int]] = frozenset(),
 ) -> tuple[list[_Visit], list[_Leg]]:
+    """Route ``legs`` on the unlocked vehicle-days of ``profile`` other than ``busy`` ones."""
     if not legs:
         return [], []
-    vdays = [vd for vd in ctx.vdays if vd.vehicle.profile is profile and vd.key not in ctx.locked_keys]
+    vdays = [
+        vd
+        for vd in ctx.vdays
+        if vd.vehicle.profile is profile and vd.key not in ctx.locked_keys and vd.key not in busy
+    ]
+    if not vdays:
+        return [], list(legs)
     if strategy == "joint":
         # OR-Tools' first solution over a whole week drops many orders and the search takes
         # long to win them back; days first gets a good plan fast, so start the week-wide

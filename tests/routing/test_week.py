@@ -913,11 +913,25 @@ def test_a_hub_whose_bikes_cannot_carry_its_reach_keeps_the_nearest_deliveries_a
     van = Vehicle(id="van-1", type=VAN, depot_id="depot")
     orders = _hub_orders_outwards(16)  # all within 4 km of the hub
     problem = _problem(orders, vehicles=(van, bike))
-    plan = plan_week(problem, travel=HaversineTravel(), params=dataclasses.replace(FAST, bike_fill=0.5))
+    params = dataclasses.replace(FAST, bike_zone_m=5_000, bike_fill=0.5)
+    plan = plan_week(problem, travel=HaversineTravel(), params=params)
     assert_plan_keeps_its_promises(problem, plan)
     by_bike, by_van = _bikes_on_tuesday(problem, plan)
     assert by_bike == {f"r{i:02d}" for i in range(10)}
     assert by_van == {f"r{i:02d}" for i in range(10, 16)}
+
+
+def test_the_bikes_reach_three_km_unless_told_otherwise() -> None:
+    bike = Vehicle(
+        id="bike-1", type=BIKE, depot_id="micro", working_weekdays=frozenset({1}), max_trips_per_day=1
+    )
+    van = Vehicle(id="van-1", type=VAN, depot_id="depot")
+    problem = _problem(_hub_orders_outwards(16), vehicles=(van, bike))  # ~250 m apart: 12 within 3 km
+    plan = plan_week(problem, travel=HaversineTravel(), params=dataclasses.replace(FAST, bike_fill=None))
+    assert_plan_keeps_its_promises(problem, plan)
+    by_bike, by_van = _bikes_on_tuesday(problem, plan)
+    assert by_bike == {f"r{i:02d}" for i in range(12)}
+    assert by_van == {f"r{i:02d}" for i in range(12, 16)}
 
 
 def test_a_hub_sized_to_its_whole_reach_sends_every_delivery_in_it_by_bike() -> None:
@@ -926,7 +940,8 @@ def test_a_hub_sized_to_its_whole_reach_sends_every_delivery_in_it_by_bike() -> 
     )
     van = Vehicle(id="van-1", type=VAN, depot_id="depot")
     problem = _problem(_hub_orders_outwards(16), vehicles=(van, bike))
-    plan = plan_week(problem, travel=HaversineTravel(), params=dataclasses.replace(FAST, bike_fill=None))
+    params = dataclasses.replace(FAST, bike_zone_m=5_000, bike_fill=None)
+    plan = plan_week(problem, travel=HaversineTravel(), params=params)
     assert_plan_keeps_its_promises(problem, plan)
     by_bike, by_van = _bikes_on_tuesday(problem, plan)
     assert len(by_bike) == 16
@@ -960,7 +975,7 @@ def test_a_bike_zone_counts_the_bikes_of_every_working_day_and_trip() -> None:
     )
     van = Vehicle(id="van-1", type=VAN, depot_id="depot")
     problem = _problem(_hub_orders_outwards(16), vehicles=(van, bike))
-    plan = plan_week(problem, travel=HaversineTravel(), params=FAST)
+    plan = plan_week(problem, travel=HaversineTravel(), params=dataclasses.replace(FAST, bike_zone_m=5_000))
     assert_plan_keeps_its_promises(problem, plan)
     by_bike, _ = _bikes_on_tuesday(problem, plan)
     assert len(by_bike) == 16

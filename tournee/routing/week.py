@@ -231,7 +231,10 @@ class WeekParams:
     bike_zone_m : int
         The cargo bikes' reach: a delivery within this great-circle distance (m) of a
         micro-hub that has cargo bikes may be delivered by bike from that hub (two echelons
-        when the pickup is outside the hub's zone).
+        when the pickup is outside the hub's zone).  3 km by default: in weeks the vans can
+        carry, a wider reach sends far orders on long bike rides that cost more than the
+        van (Yuba County, 5 km: € per order +18 %); where the vans are full it pays (Porto,
+        5,000 orders, 5 km: ~30 orders more served) — see ``docs/week-5000.md``.
     bike_fill : float or None
         Sizes each such hub's zone to its bikes: the zone is the nearest deliveries a bike
         can carry (skills, one trip's capacity), within ``bike_zone_m``, whose weight, volume
@@ -269,7 +272,7 @@ class WeekParams:
     joint_max_orders: int = 150
     drop_penalty_cents: int = 100_000
     flexible_discount_per_day: float = 0.03
-    bike_zone_m: int = 5_000
+    bike_zone_m: int = 3_000
     bike_fill: float | None = 0.5
     two_echelon: bool = True
     grid: str = "eu"

@@ -31,15 +31,6 @@ from typing import Any
 DESCRIPTION = "Week planner on a synthetic week of a real map: time to within 2 % of a long run"
 
 
-def _bike_fill(text: str) -> float | str:
-    if text == "off":
-        return text
-    try:
-        return float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"a share such as 0.5, or 'off'; got {text!r}") from None
-
-
 _SHARED = Path(__file__).resolve().parents[2] / "shared" / "maps"
 _DEFAULT_MAPS = ("porto-2015.osm.pbf",)
 
@@ -337,6 +328,15 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         "runs": runs,
         "summary": summary,
     }
+
+
+def _bike_fill(text: str) -> float | str:
+    if text == "off":
+        return text
+    try:
+        return float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"a share such as 0.5, or 'off'; got {text!r}") from None
 
 
 def _week_params(args: argparse.Namespace) -> dict[str, Any]:

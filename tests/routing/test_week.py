@@ -877,15 +877,23 @@ def test_bike_does_several_trips_reloading_at_its_hub() -> None:
         assert b.stops[1].departure_s >= a.stops[-1].arrival_s + 600  # reload time
 
 
-def _hub_orders_outwards(n: int) -> list[Order]:
-    """``n`` one-parcel orders waiting at the micro-hub for Tuesday, each ~250 m farther out."""
+def _van_and_bike(*, days: frozenset[int] = frozenset({1}), trips: int = 1) -> tuple[Vehicle, Vehicle]:
+    """A van working every weekday and one bike (20 parcels a trip) working ``days``."""
+    van = Vehicle(id="van-1", type=VAN, depot_id="depot")
+    bike = Vehicle(id="bike-1", type=BIKE, depot_id="micro", working_weekdays=days, max_trips_per_day=trips)
+    return van, bike
+
+
+def _hub_orders_outwards(n: int, *, step_deg: float = 0.0045) -> list[Order]:
+    """``n`` one-parcel orders waiting at the micro-hub for Tuesday, each ``step_deg`` of
+    longitude (0.0045: ~250 m) farther out."""
     return [
         Order(
             id=f"r{i:02d}",
             merchant_id=SHOPS[2].id,
             pickup=MICRO.site,
             pickup_at_hub=True,
-            delivery=_site(f"r-c{i:02d}", 24.945 + 0.0045 * (i + 1), 60.170),
+            delivery=_site(f"r-c{i:02d}", 24.945 + step_deg * (i + 1), 60.170),
             weight_g=2_000,
             earliest_day=1,
             latest_day=1,
@@ -907,10 +915,7 @@ def _bikes_on_tuesday(problem: WeekProblem, plan: Plan) -> tuple[set[str], set[s
 
 def test_a_hub_whose_bikes_cannot_carry_its_reach_keeps_the_nearest_deliveries_and_vans_the_rest() -> None:
     """One bike, one trip of 20 parcels on Tuesday; sized to half of it: the ten nearest go by bike."""
-    bike = Vehicle(
-        id="bike-1", type=BIKE, depot_id="micro", working_weekdays=frozenset({1}), max_trips_per_day=1
-    )
-    van = Vehicle(id="van-1", type=VAN, depot_id="depot")
+    van, bike = _van_and_bike()
     orders = _hub_orders_outwards(16)  # all within 4 km of the hub
     problem = _problem(orders, vehicles=(van, bike))
     params = dataclasses.replace(FAST, bike_zone_m=5_000, bike_fill=0.5)
@@ -922,10 +927,7 @@ def test_a_hub_whose_bikes_cannot_carry_its_reach_keeps_the_nearest_deliveries_a
 
 
 def test_the_bikes_reach_three_km_unless_told_otherwise() -> None:
-    bike = Vehicle(
-        id="bike-1", type=BIKE, depot_id="micro", working_weekdays=frozenset({1}), max_trips_per_day=1
-    )
-    van = Vehicle(id="van-1", type=VAN, depot_id="depot")
+    van, bike = _van_and_bike()
     problem = _problem(_hub_orders_outwards(16), vehicles=(van, bike))  # ~250 m apart: 12 within 3 km
     plan = plan_week(problem, travel=HaversineTravel(), params=dataclasses.replace(FAST, bike_fill=None))
     assert_plan_keeps_its_promises(problem, plan)
@@ -935,10 +937,7 @@ def test_the_bikes_reach_three_km_unless_told_otherwise() -> None:
 
 
 def test_a_hub_sized_to_its_whole_reach_sends_every_delivery_in_it_by_bike() -> None:
-    bike = Vehicle(
-        id="bike-1", type=BIKE, depot_id="micro", working_weekdays=frozenset({1}), max_trips_per_day=1
-    )
-    van = Vehicle(id="van-1", type=VAN, depot_id="depot")
+    van, bike = _van_and_bike()
     problem = _problem(_hub_orders_outwards(16), vehicles=(van, bike))
     params = dataclasses.replace(FAST, bike_zone_m=5_000, bike_fill=None)
     plan = plan_week(problem, travel=HaversineTravel(), params=params)
@@ -950,16 +949,8 @@ def test_a_hub_sized_to_its_whole_reach_sends_every_delivery_in_it_by_bike() -> 
 
 def test_orders_the_bikes_cannot_take_go_door_to_door_on_a_van_day_left_unused() -> None:
     """Twenty-four parcels for one bike trip of twenty: the four left go by van, none is dropped."""
-    bike = Vehicle(
-        id="bike-1", type=BIKE, depot_id="micro", working_weekdays=frozenset({1}), max_trips_per_day=1
-    )
-    van = Vehicle(id="van-1", type=VAN, depot_id="depot")
-    problem = _problem(_hub_orders_outwards(24)[:24], vehicles=(van, bike))
-    orders = [
-        dataclasses.replace(o, delivery=_site(o.delivery.id, 24.945 + 0.0015 * i, 60.170))
-        for i, o in enumerate(problem.orders)
-    ]
-    problem = _problem(orders, vehicles=(van, bike))
+    van, bike = _van_and_bike()
+    problem = _problem(_hub_orders_outwards(24, step_deg=0.0015), vehicles=(van, bike))  # ~80 m apart
     plan = plan_week(problem, travel=HaversineTravel(), params=dataclasses.replace(FAST, bike_fill=None))
     assert_plan_keeps_its_promises(problem, plan)
     by_bike, by_van = _bikes_on_tuesday(problem, plan)
@@ -970,10 +961,7 @@ def test_orders_the_bikes_cannot_take_go_door_to_door_on_a_van_day_left_unused()
 
 def test_a_bike_zone_counts_the_bikes_of_every_working_day_and_trip() -> None:
     """Three trips a day on two days: 120 parcels, half of it 60 — room for all sixteen."""
-    bike = Vehicle(
-        id="bike-1", type=BIKE, depot_id="micro", working_weekdays=frozenset({1, 2}), max_trips_per_day=3
-    )
-    van = Vehicle(id="van-1", type=VAN, depot_id="depot")
+    van, bike = _van_and_bike(days=frozenset({1, 2}), trips=3)
     problem = _problem(_hub_orders_outwards(16), vehicles=(van, bike))
     plan = plan_week(problem, travel=HaversineTravel(), params=dataclasses.replace(FAST, bike_zone_m=5_000))
     assert_plan_keeps_its_promises(problem, plan)

@@ -716,7 +716,7 @@ def _door_to_door(
     ]
     if not legs:
         return []
-    if strategy == "joint" or len(legs) <= ctx.params.joint_max_orders:
+    if len(legs) <= ctx.params.joint_max_orders:
         strategy = "joint"
     visits, dropped = _solve_phase(
         ctx, legs, Profile.VAN, strategy, budget_s, "vans after the bikes", busy=busy
@@ -838,6 +838,10 @@ def _bike_hubs(ctx: _Ctx) -> list[Hub]:
     return [ctx.hubs[h] for h in sorted(homes)]
 
 
+def _quantities(o: Order) -> NDArray[np.float64]:
+    return np.array([o.weight_g, o.volume_ml, o.parcels], dtype=np.float64)
+
+
 def _bike_zones(ctx: _Ctx, orders: Sequence[Order], at_hub: Mapping[str, tuple[Hub, int]]) -> dict[str, int]:
     """Each bike hub's zone radius (m): its reach, or less when its bikes cannot carry that much.
 
@@ -855,23 +859,22 @@ def _bike_zones(ctx: _Ctx, orders: Sequence[Order], at_hub: Mapping[str, tuple[H
             zones[hub.id] = p.bike_zone_m
             continue
         bikes = [v for v in ctx.problem.vehicles if v.profile is Profile.CARGO_BIKE and v.depot_id == hub.id]
-        cap = [0, 0, 0]
+        ids = {v.id for v in bikes}
+        cap = np.zeros(3)
         for vd in ctx.vdays:
-            if (
-                vd.vehicle.depot_id == hub.id
-                and vd.vehicle.profile is Profile.CARGO_BIKE
-                and vd.key not in ctx.locked_keys
-            ):
-                t, n = vd.vehicle.type, vd.vehicle.max_trips_per_day
-                cap = [cap[0] + n * t.capacity_g, cap[1] + n * t.capacity_ml, cap[2] + n * t.capacity_parcels]
-        used = [0, 0, 0]
+            if vd.vehicle.id in ids and vd.key not in ctx.locked_keys:
+                t = vd.vehicle.type
+                cap += vd.vehicle.max_trips_per_day * np.array(
+                    [t.capacity_g, t.capacity_ml, t.capacity_parcels]
+                )
+        used = np.zeros(3)
         candidates: list[tuple[float, Order]] = []
         for o in orders:
             if o.id in claimed:
                 continue
             if o.id in at_hub:
                 if at_hub[o.id][0].id == hub.id:
-                    used = [used[0] + o.weight_g, used[1] + o.volume_ml, used[2] + o.parcels]
+                    used += _quantities(o)
                 continue
             near = haversine_m(
                 hub.site.location.lon, hub.site.location.lat, o.delivery.location.lon, o.delivery.location.lat
@@ -881,15 +884,15 @@ def _bike_zones(ctx: _Ctx, orders: Sequence[Order], at_hub: Mapping[str, tuple[H
         candidates.sort(key=lambda c: (c[0], c[1].id))
         radius = -1.0
         for near, o in candidates:
-            after = [used[0] + o.weight_g, used[1] + o.volume_ml, used[2] + o.parcels]
-            if any(a > p.bike_fill * c for a, c in zip(after, cap, strict=True)):
+            after = used + _quantities(o)
+            if (after > p.bike_fill * cap).any():
                 break
             used, radius = after, near
             claimed.add(o.id)
         else:
             radius = float(p.bike_zone_m)
         zones[hub.id] = math.ceil(radius)
-        fill = max((u / c for u, c in zip(used, cap, strict=True) if c), default=0.0)
+        fill = float(max((u / c for u, c in zip(used, cap, strict=True) if c), default=0.0))
         log.info(
             "bike zone of %s: %d m (reach %d m), its bikes %.0f %% full by weight, volume or parcels",
             hub.id,

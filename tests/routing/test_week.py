@@ -959,6 +959,56 @@ def test_orders_the_bikes_cannot_take_go_door_to_door_on_a_van_day_left_unused()
     assert not plan.unassigned
 
 
+def _tuesday_van_order(oid: str, *, to: Site) -> Order:
+    return Order(
+        id=oid,
+        merchant_id=SHOPS[1].id,
+        pickup=SHOPS[1],
+        delivery=to,
+        weight_g=5_000,
+        earliest_day=1,
+        latest_day=1,
+    )
+
+
+def test_orders_the_bikes_cannot_take_join_the_van_route_already_out_that_day() -> None:
+    """The van is out on Tuesday anyway: the bike's four left-overs ride in it, not in a second van-day."""
+    van, bike = _van_and_bike()
+    spare = Vehicle(id="van-2", type=VAN, depot_id="depot")
+    own = _tuesday_van_order("v-own", to=_site("v-c", 24.90, 60.19))
+    orders = [own, *_hub_orders_outwards(24, step_deg=0.0015)]
+    problem = _problem(orders, vehicles=(van, spare, bike))
+    plan = plan_week(problem, travel=HaversineTravel(), params=dataclasses.replace(FAST, bike_fill=None))
+    assert_plan_keeps_its_promises(problem, plan)
+    assert not plan.unassigned
+    by_bike, by_van = _bikes_on_tuesday(problem, plan)
+    assert len(by_bike) == 20
+    assert len(by_van) == 5
+    van_routes = [r for r in plan.routes if r.vehicle_id != bike.id]
+    assert len(van_routes) == 1  # one fixed cost, not two
+
+
+def test_a_van_route_taking_left_overs_still_reaches_the_hub_before_the_bike_leaves() -> None:
+    """Shop orders reach the hub by van for the bike; the bike's left-overs then join that van's
+    route, which may not bring the bike's goods later than the bike set off with them."""
+    van, bike = _van_and_bike()
+    van = dataclasses.replace(van, working_weekdays=frozenset({1}))  # to the hub on Tuesday, not Monday
+    to_hub = [
+        _tuesday_van_order(f"v-h{i}", to=_site(f"v-hc{i}", 24.946 + 0.001 * i, 60.171)) for i in range(4)
+    ]
+    problem = _problem([*to_hub, *_hub_orders_outwards(22, step_deg=0.0015)], vehicles=(van, bike))
+    plan = plan_week(problem, travel=HaversineTravel(), params=dataclasses.replace(FAST, bike_fill=None))
+    assert_plan_keeps_its_promises(problem, plan)  # among them: the bike leg after the hub arrival
+    assert not plan.unassigned
+    by_bike, by_van = _bikes_on_tuesday(problem, plan)
+    assert len(by_bike) == 20
+    assert len(by_van) == 6
+    (van_route,) = [r for r in plan.routes if r.vehicle_id == van.id]
+    kinds = [s.kind for s in van_route.stops]
+    assert StopKind.HUB_DROP in kinds
+    assert kinds.count(StopKind.DELIVERY) == 6
+
+
 def test_a_bike_zone_counts_the_bikes_of_every_working_day_and_trip() -> None:
     """Three trips a day on two days: 120 parcels, half of it 60 — room for all sixteen."""
     van, bike = _van_and_bike(days=frozenset({1, 2}), trips=3)

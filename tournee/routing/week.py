@@ -673,10 +673,7 @@ def _plan_phases(
             )
         else:
             bike_legs.append(leg)
-    # the bikes leave a share of their time to the vans that take what they cannot
-    remaining = (
-        max(0.5, (1.0 - DOOR_TO_DOOR_SHARE) * (budget - (time.perf_counter() - t0))) if bike_legs else 0.0
-    )
+    remaining = max(0.5, budget - (time.perf_counter() - t0)) if bike_legs else 0.0
     bike_visits, bike_dropped = _solve_phase(ctx, bike_legs, Profile.CARGO_BIKE, strategy, remaining, "bikes")
     bike_used = frozenset(v.vday.key for v in bike_visits)
     for leg in bike_dropped:
@@ -706,8 +703,6 @@ def _plan_phases(
     return plan
 
 
-#: Share of the time after the vans that the bikes leave to :func:`_door_to_door`.
-DOOR_TO_DOOR_SHARE = 0.1
 #: Rounds offering the bikes' left-overs to the vans' routes (each to the next nearest two).
 DOOR_TO_DOOR_ROUNDS = 2
 

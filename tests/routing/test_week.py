@@ -902,58 +902,50 @@ def _hub_orders_outwards(n: int, *, step_deg: float = 0.0045) -> list[Order]:
     ]
 
 
-def _bikes_on_tuesday(problem: WeekProblem, plan: Plan) -> tuple[set[str], set[str]]:
-    """The orders delivered by bike and by van."""
+def _plan_by_leg(
+    orders: Sequence[Order], vehicles: Sequence[Vehicle], **changes: Any
+) -> tuple[Plan, set[str], set[str]]:
+    """Plan ``orders`` on ``vehicles`` (``FAST`` with ``changes``) and check its promises; the plan
+    and the orders it delivers by bike and by van."""
+    problem = _problem(orders, vehicles=tuple(vehicles))
+    plan = plan_week(problem, travel=HaversineTravel(), params=dataclasses.replace(FAST, **changes))
+    assert_plan_keeps_its_promises(problem, plan)  # among them: every bike leg after its hub arrival
     profile = {v.id: v.profile for v in problem.vehicles}
     by: dict[Profile, set[str]] = defaultdict(set)
     for r in plan.routes:
         for s in r.stops:
             if s.kind is StopKind.DELIVERY:
                 by[profile[r.vehicle_id]].update(s.order_ids)
-    return by[Profile.CARGO_BIKE], by[Profile.VAN]
+    return plan, by[Profile.CARGO_BIKE], by[Profile.VAN]
 
 
 def test_a_hub_whose_bikes_cannot_carry_its_reach_keeps_the_nearest_deliveries_and_vans_the_rest() -> None:
     """One bike, one trip of 20 parcels on Tuesday; sized to half of it: the ten nearest go by bike."""
-    van, bike = _van_and_bike()
     orders = _hub_orders_outwards(16)  # all within 4 km of the hub
-    problem = _problem(orders, vehicles=(van, bike))
-    params = dataclasses.replace(FAST, bike_zone_m=5_000, bike_fill=0.5)
-    plan = plan_week(problem, travel=HaversineTravel(), params=params)
-    assert_plan_keeps_its_promises(problem, plan)
-    by_bike, by_van = _bikes_on_tuesday(problem, plan)
+    _, by_bike, by_van = _plan_by_leg(orders, _van_and_bike(), bike_zone_m=5_000, bike_fill=0.5)
     assert by_bike == {f"r{i:02d}" for i in range(10)}
     assert by_van == {f"r{i:02d}" for i in range(10, 16)}
 
 
 def test_the_bikes_reach_three_km_unless_told_otherwise() -> None:
-    van, bike = _van_and_bike()
-    problem = _problem(_hub_orders_outwards(16), vehicles=(van, bike))  # ~250 m apart: 12 within 3 km
-    plan = plan_week(problem, travel=HaversineTravel(), params=dataclasses.replace(FAST, bike_fill=None))
-    assert_plan_keeps_its_promises(problem, plan)
-    by_bike, by_van = _bikes_on_tuesday(problem, plan)
+    orders = _hub_orders_outwards(16)  # ~250 m apart: 12 within 3 km
+    _, by_bike, by_van = _plan_by_leg(orders, _van_and_bike(), bike_fill=None)
     assert by_bike == {f"r{i:02d}" for i in range(12)}
     assert by_van == {f"r{i:02d}" for i in range(12, 16)}
 
 
 def test_a_hub_sized_to_its_whole_reach_sends_every_delivery_in_it_by_bike() -> None:
-    van, bike = _van_and_bike()
-    problem = _problem(_hub_orders_outwards(16), vehicles=(van, bike))
-    params = dataclasses.replace(FAST, bike_zone_m=5_000, bike_fill=None)
-    plan = plan_week(problem, travel=HaversineTravel(), params=params)
-    assert_plan_keeps_its_promises(problem, plan)
-    by_bike, by_van = _bikes_on_tuesday(problem, plan)
+    _, by_bike, by_van = _plan_by_leg(
+        _hub_orders_outwards(16), _van_and_bike(), bike_zone_m=5_000, bike_fill=None
+    )
     assert len(by_bike) == 16
     assert not by_van
 
 
 def test_orders_the_bikes_cannot_take_go_door_to_door_on_a_van_day_left_unused() -> None:
     """Twenty-four parcels for one bike trip of twenty: the four left go by van, none is dropped."""
-    van, bike = _van_and_bike()
-    problem = _problem(_hub_orders_outwards(24, step_deg=0.0015), vehicles=(van, bike))  # ~80 m apart
-    plan = plan_week(problem, travel=HaversineTravel(), params=dataclasses.replace(FAST, bike_fill=None))
-    assert_plan_keeps_its_promises(problem, plan)
-    by_bike, by_van = _bikes_on_tuesday(problem, plan)
+    orders = _hub_orders_outwards(24, step_deg=0.0015)  # ~80 m apart
+    plan, by_bike, by_van = _plan_by_leg(orders, _van_and_bike(), bike_fill=None)
     assert len(by_bike) == 20
     assert len(by_van) == 4
     assert not plan.unassigned
@@ -977,11 +969,8 @@ def test_orders_the_bikes_cannot_take_join_the_van_route_already_out_that_day() 
     spare = Vehicle(id="van-2", type=VAN, depot_id="depot")
     own = _tuesday_van_order("v-own", to=_site("v-c", 24.90, 60.19))
     orders = [own, *_hub_orders_outwards(24, step_deg=0.0015)]
-    problem = _problem(orders, vehicles=(van, spare, bike))
-    plan = plan_week(problem, travel=HaversineTravel(), params=dataclasses.replace(FAST, bike_fill=None))
-    assert_plan_keeps_its_promises(problem, plan)
+    plan, by_bike, by_van = _plan_by_leg(orders, (van, spare, bike), bike_fill=None)
     assert not plan.unassigned
-    by_bike, by_van = _bikes_on_tuesday(problem, plan)
     assert len(by_bike) == 20
     assert len(by_van) == 5
     van_routes = [r for r in plan.routes if r.vehicle_id != bike.id]
@@ -996,11 +985,9 @@ def test_a_van_route_taking_left_overs_still_reaches_the_hub_before_the_bike_lea
     to_hub = [
         _tuesday_van_order(f"v-h{i}", to=_site(f"v-hc{i}", 24.946 + 0.001 * i, 60.171)) for i in range(4)
     ]
-    problem = _problem([*to_hub, *_hub_orders_outwards(22, step_deg=0.0015)], vehicles=(van, bike))
-    plan = plan_week(problem, travel=HaversineTravel(), params=dataclasses.replace(FAST, bike_fill=None))
-    assert_plan_keeps_its_promises(problem, plan)  # among them: the bike leg after the hub arrival
+    orders = [*to_hub, *_hub_orders_outwards(22, step_deg=0.0015)]
+    plan, by_bike, by_van = _plan_by_leg(orders, (van, bike), bike_fill=None)
     assert not plan.unassigned
-    by_bike, by_van = _bikes_on_tuesday(problem, plan)
     assert len(by_bike) == 20
     assert len(by_van) == 6
     (van_route,) = [r for r in plan.routes if r.vehicle_id == van.id]
@@ -1011,11 +998,8 @@ def test_a_van_route_taking_left_overs_still_reaches_the_hub_before_the_bike_lea
 
 def test_a_bike_zone_counts_the_bikes_of_every_working_day_and_trip() -> None:
     """Three trips a day on two days: 120 parcels, half of it 60 — room for all sixteen."""
-    van, bike = _van_and_bike(days=frozenset({1, 2}), trips=3)
-    problem = _problem(_hub_orders_outwards(16), vehicles=(van, bike))
-    plan = plan_week(problem, travel=HaversineTravel(), params=dataclasses.replace(FAST, bike_zone_m=5_000))
-    assert_plan_keeps_its_promises(problem, plan)
-    by_bike, _ = _bikes_on_tuesday(problem, plan)
+    vehicles = _van_and_bike(days=frozenset({1, 2}), trips=3)
+    _, by_bike, _ = _plan_by_leg(_hub_orders_outwards(16), vehicles, bike_zone_m=5_000)
     assert len(by_bike) == 16
 
 

@@ -8,7 +8,8 @@ its nodes may use; each order is a pickup-and-delivery pair, optional at a penal
 Two echelons are planned in phases: first the vans (door-to-door orders, and the legs
 that bring urban orders to a micro-hub), then the cargo bikes, whose hub loads are
 released at the van's hub arrival plus the hub's handling time; orders the bikes could
-not take then go door to door by van on van-days the vans left unused.  Which urban
+not take then go door to door by van, into the vans' routes or on van-days they left
+unused, whichever costs less.  Which urban
 orders go by bike is sized to the bikes (``WeekParams.bike_fill``).
 
 Strategies: ``joint`` solves each phase as one model over all vehicle-days; ``by_day``

@@ -334,3 +334,74 @@ def test_no_route_is_eliminated_when_its_orders_fit_nowhere_else() -> None:
         replace(problem, demands=[[0, 1, 1, 1]], locked_vehicles=[1, 2], initial_routes=[[1], [2], [3]])
     )
     assert recreate.eliminate_route(locked, [[1], [2], [3]], time_limit_s=0.1) is None
+
+
+def morning_and_evening(*, fixed: int, vehicles: int = 2) -> MatrixProblem:
+    """Two orders, one to fetch and drop between 08:00 and 10:00, one between 18:00 and 20:00.
+
+    Stops 10 minutes apart; every route pays its fixed cost and 1 per second of its span,
+    waiting included.
+    """
+    d = [[0 if i == j else 600 for j in range(5)] for i in range(5)]
+    h = 3600
+    return MatrixProblem(
+        distance_m=[d],
+        duration_s=[d],
+        num_vehicles=vehicles,
+        capacities=[[5] * vehicles],
+        demands=[[0, 1, -1, 1, -1]],
+        time_windows=[None, [(8 * h, 9 * h)], [(8 * h, 10 * h)], [(18 * h, 19 * h)], [(18 * h, 20 * h)]],
+        pickups_deliveries=[(1, 2), (3, 4)],
+        horizon_s=24 * h,
+        vehicle_fixed_cost=[fixed] * vehicles,
+        vehicle_cost_per_s=[1] * vehicles,
+    )
+
+
+def test_a_route_with_idle_hours_is_cut_in_two_onto_an_unused_vehicle() -> None:
+    """One vehicle on both rounds pays ~8 idle hours; two vehicles, one a round, cost less."""
+    problem = morning_and_evening(fixed=1_000)
+    inst = instance(problem)
+    one = [[1, 2, 3, 4], []]
+    split = recreate.split_routes(inst, one)
+    assert split == ((1, 2), (3, 4))
+    assert (
+        recreate.route_costs(inst, split) == 2 * (1_000 + 3 * 600 + 3 * 600) < recreate.route_costs(inst, one)
+    )
+    assert or_tools_check(problem, split) is not None
+    # the solver gets there from any start: a warm start on one vehicle ends on two
+    sol = solve_matrix_problem(
+        replace(problem, initial_routes=one), params=SolveParams(time_limit_s=0.5, extra_first_solutions=())
+    )
+    assert sorted(len(r) for r in sol.routes) == [2, 2]
+
+
+def test_no_route_is_cut_when_a_second_vehicle_costs_more_than_the_idle_hours() -> None:
+    problem = morning_and_evening(fixed=40_000)  # a second route's fixed cost > 8 h idle at 1 / s
+    assert recreate.split_routes(instance(problem), [[1, 2, 3, 4], []]) is None
+    # nor without an unused vehicle, on a locked route, or onto a vehicle the stops may not use
+    cheap = morning_and_evening(fixed=1_000)
+    assert recreate.split_routes(instance(replace(cheap, num_vehicles=1, capacities=[[5]],
+                                                  vehicle_fixed_cost=[1_000], vehicle_cost_per_s=[1])),
+                                 [[1, 2, 3, 4]]) is None  # fmt: skip
+    locked = replace(cheap, initial_routes=[[1, 2, 3, 4], []], locked_vehicles=[0])
+    assert recreate.split_routes(instance(locked), [[1, 2, 3, 4], []]) is None
+    only_first = replace(cheap, allowed_vehicles=[None, [0], [0], [0], [0]])
+    assert recreate.split_routes(instance(only_first), [[1, 2, 3, 4], []]) is None
+
+
+@settings(max_examples=25, deadline=None)
+@given(problem=problems)
+def test_a_cut_keeps_every_stop_feasible_for_or_tools_and_costs_less(problem: MatrixProblem) -> None:
+    """Same stops, pairs on one vehicle, priced as OR-Tools prices them, strictly cheaper."""
+    start = solve_matrix_problem(problem, params=CONSTRUCTION)
+    inst = instance(problem)
+    split = recreate.split_routes(inst, start.routes)
+    if split is None:
+        return
+    assert sorted(x for r in split for x in r) == sorted(x for r in start.routes for x in r)
+    assert recreate.route_costs(inst, split) < start.objective
+    sol = solve_matrix_problem(replace(problem, initial_routes=[list(r) for r in split]), params=CHECK)
+    assert sol.routes == split, "OR-Tools rejected the routes"
+    assert_feasible(problem, sol)
+    assert sol.objective == recreate.route_costs(inst, split)

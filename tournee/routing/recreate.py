@@ -47,6 +47,7 @@ __all__ = [
     "eliminate_route",
     "route_costs",
     "ruin_and_recreate",
+    "split_routes",
     "warm_up",
 ]
 
@@ -770,6 +771,115 @@ def _run(
     return int(cur), improvements
 
 
+@numba.njit(cache=True, nogil=True)  # type: ignore[misc]
+def _best_split(
+    r: int,
+    u: int,
+    routes: I64,
+    rlen: I64,
+    transit: I64,
+    cost: I64,
+    profile: I64,
+    start: I64,
+    end: I64,
+    start_lo: I64,
+    start_hi: I64,
+    end_lo: I64,
+    end_hi: I64,
+    fixed: I64,
+    per_s: I64,
+    cap: I64,
+    lo: I64,
+    hi: I64,
+    kind: I64,
+    dem: I64,
+    allowed: BOOL,
+) -> tuple[int, int, bool]:
+    """Cheapest cut of route ``r`` in two, one part moved to the empty vehicle ``u``.
+
+    Cuts fall between stops where no pickup waits for its delivery; the part after the cut
+    goes to ``u`` (``tail_to_u``) or the part before it does.  Returns (cost change, cut,
+    tail_to_u), cut -1 when no feasible cut lowers the cost.
+    """
+    n = lo.shape[0]
+    nv = profile.shape[0]
+    dims = dem.shape[0]
+    early = np.zeros((nv, n + 1), dtype=np.int64)
+    late = np.zeros((nv, n + 1), dtype=np.int64)
+    load = np.zeros((dims, nv, n + 1), dtype=np.int64)
+    sufmax = np.zeros((dims, nv, n + 2), dtype=np.int64)
+    sufmin = np.zeros((dims, nv, n + 2), dtype=np.int64)
+    head = np.zeros(nv, dtype=np.int64)
+    tail = np.zeros(nv, dtype=np.int64)
+    n_stops = rlen[r]
+    base = _route_cost(
+        r, routes, rlen, transit, cost, profile, start, end, start_hi, end_lo, end_hi, lo, hi, fixed, per_s
+    )
+    # which prefixes / suffixes vehicle u may take
+    pre_ok = np.zeros(n_stops + 1, dtype=np.bool_)
+    suf_ok = np.zeros(n_stops + 1, dtype=np.bool_)
+    pre_ok[0] = True
+    for x in range(n_stops):
+        pre_ok[x + 1] = pre_ok[x] and allowed[u, routes[r, x]]
+    suf_ok[n_stops] = True
+    for x in range(n_stops - 1, -1, -1):
+        suf_ok[x] = suf_ok[x + 1] and allowed[u, routes[r, x]]
+    work = routes.copy()
+    wlen = rlen.copy()
+    best = 0
+    best_cut = -1
+    best_tail = True
+    open_pairs = 0
+    for k in range(1, n_stops):
+        node = routes[r, k - 1]
+        if kind[node] == PICKUP:
+            open_pairs += 1
+        elif kind[node] == DELIVERY:
+            open_pairs -= 1
+        if open_pairs != 0:
+            continue
+        for tail_to_u in (True, False):
+            if tail_to_u and not suf_ok[k]:
+                continue
+            if not tail_to_u and not pre_ok[k]:
+                continue
+            if tail_to_u:  # r keeps [0, k), u takes [k, n)
+                for x in range(k, n_stops):
+                    work[u, x - k] = routes[r, x]
+                wlen[u] = n_stops - k
+                wlen[r] = k
+            else:  # u takes [0, k), r keeps [k, n)
+                for x in range(k):
+                    work[u, x] = routes[r, x]
+                for x in range(k, n_stops):
+                    work[r, x - k] = routes[r, x]
+                wlen[u] = k
+                wlen[r] = n_stops - k
+            ok_r = _schedule(
+                r, work, wlen, transit, profile, start, end, start_lo, start_hi, end_lo, end_hi,
+                lo, hi, dem, cap, early, late, load, sufmax, sufmin, head, tail,
+            )  # fmt: skip
+            ok_u = ok_r and _schedule(
+                u, work, wlen, transit, profile, start, end, start_lo, start_hi, end_lo, end_hi,
+                lo, hi, dem, cap, early, late, load, sufmax, sufmin, head, tail,
+            )  # fmt: skip
+            if ok_u:
+                delta = (
+                    _route_cost(r, work, wlen, transit, cost, profile, start, end, start_hi, end_lo, end_hi, lo, hi, fixed, per_s)
+                    + _route_cost(u, work, wlen, transit, cost, profile, start, end, start_hi, end_lo, end_hi, lo, hi, fixed, per_s)
+                    - base
+                )  # fmt: skip
+                if delta < best:
+                    best = delta
+                    best_cut = k
+                    best_tail = tail_to_u
+            for x in range(n_stops):  # restore route r
+                work[r, x] = routes[r, x]
+            wlen[r] = n_stops
+            wlen[u] = 0
+    return int(best), best_cut, best_tail
+
+
 # --------------------------------------------------------------------------- driver
 
 _kernel: Any = _run  # numba's dispatcher, called with the instance's arrays spread
@@ -943,6 +1053,62 @@ def eliminate_route(
     )
 
 
+def _split_arrays(inst: Instance) -> tuple[Any, ...]:
+    return (
+        inst.transit, inst.cost, inst.profile, inst.start, inst.end, inst.start_lo, inst.start_hi,
+        inst.end_lo, inst.end_hi, inst.fixed, inst.per_s, inst.cap, inst.lo, inst.hi, inst.kind,
+        inst.dem, inst.allowed,
+    )  # fmt: skip
+
+
+def split_routes(inst: Instance, routes: Routes) -> tuple[tuple[int, ...], ...] | None:
+    """``routes`` with routes cut in two onto unused vehicles wherever that costs less; None if none.
+
+    The counterpart of :func:`eliminate_route`.  With a per-second cost on each route's
+    span, one vehicle serving a morning and an evening round pays for the idle hours
+    between them, and two vehicles — one a round — cost less; but ruin and recreate never
+    gets there: any single order is cheapest to insert into the long route that already
+    spans the day, never into an empty vehicle, whose fixed cost and trip it would carry
+    alone (a day's cargo-bike sector of the Helsinki impact week: one bike at 145,777 cost
+    units, two at 91,129).  Each step takes the cheapest feasible cut over every running
+    route and unused vehicle (whole pickup-and-delivery pairs on either side, every stop
+    allowed on its new vehicle); steps repeat while one lowers the cost.
+    """
+    packed, rlen = _pack(inst, routes)
+    arrays = _split_arrays(inst)
+    changed = False
+    while True:
+        running = [v for v in range(rlen.shape[0]) if rlen[v] > 1 and not inst.locked[v]]
+        empty: dict[tuple[int, ...], int] = {}  # one unused vehicle per kind of vehicle
+        for v in range(rlen.shape[0]):
+            if rlen[v] == 0 and not inst.locked[v]:
+                kind_of = (
+                    int(inst.profile[v]), int(inst.start[v]), int(inst.end[v]), int(inst.start_lo[v]),
+                    int(inst.start_hi[v]), int(inst.end_lo[v]), int(inst.end_hi[v]), int(inst.fixed[v]),
+                    int(inst.per_s[v]), *inst.cap[:, v].tolist(), *np.flatnonzero(inst.allowed[v]).tolist(),
+                )  # fmt: skip
+                empty.setdefault(kind_of, v)
+        best: tuple[int, int, int, int, bool] | None = None
+        for r in running:
+            for u in empty.values():
+                delta, cut, tail_to_u = _best_split(r, u, packed, rlen, *arrays)
+                if cut >= 0 and (best is None or delta < best[0]):
+                    best = (delta, r, u, cut, tail_to_u)
+        if best is None:
+            break
+        _, r, u, cut, tail_to_u = best
+        route = packed[r, : rlen[r]].copy()
+        keep, moved = (route[:cut], route[cut:]) if tail_to_u else (route[cut:], route[:cut])
+        packed[r, : len(keep)] = keep
+        rlen[r] = len(keep)
+        packed[u, : len(moved)] = moved
+        rlen[u] = len(moved)
+        changed = True
+    if not changed:
+        return None
+    return tuple(tuple(int(x) for x in packed[v, : rlen[v]]) for v in range(rlen.shape[0]))
+
+
 def can_eliminate(inst: Instance, routes: Routes) -> bool:
     """Whether :func:`eliminate_route` can succeed: every order served, two unlocked routes run.
 
@@ -1006,5 +1172,6 @@ def warm_up() -> float:
     packed, rlen = _pack(tiny, [[]])
     best = np.array([_INF], dtype=np.int64)
     _kernel(2, 1.0, 1.0, 1, 0.5, 0, *_arrays(tiny), packed, rlen, packed.copy(), rlen.copy(), best)
+    _best_split(0, 0, packed, rlen, *_split_arrays(tiny))  # compiles it (an empty route: no cut)
     _warm = True
     return time.perf_counter() - t0

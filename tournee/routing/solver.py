@@ -1042,14 +1042,27 @@ def _ruin_and_recreate(
             )
 
     eliminate_s = budget * params.route_elimination_share
+    start = _routes_of(model.routing, model.manager, data.num_vehicles, solution)
+    start_objective = recreate.route_costs(inst, start)
+    # ruin and recreate keeps one vehicle on a morning and an evening round, paying the idle
+    # hours between them, where two vehicles cost less: cut such routes first
+    split = recreate.split_routes(inst, start)
+    if split is not None:
+        log.info(
+            "routes cut in two onto unused vehicles: %d → %d",
+            start_objective,
+            recreate.route_costs(inst, split),
+        )
+        start = [list(route) for route in split]
     found = recreate.ruin_and_recreate(
         inst,
-        _routes_of(model.routing, model.manager, data.num_vehicles, solution),
+        start,
         time_limit_s=budget - eliminate_s,
         seed=params.seed,
         max_removed=params.ruin_max_removed,
         progress=report,
     )
+    found = replace(found, start_objective=start_objective)
     log.info(
         "ruin and recreate: %d → %d in %d iterations (%d improvements)",
         found.start_objective,
@@ -1090,6 +1103,9 @@ def _ruin_and_recreate(
         if fewer is not None and fewer.objective < found.objective:
             found = replace(fewer, start_objective=found.start_objective)
             report(found.objective)
+    if (again := recreate.split_routes(inst, found.routes)) is not None:
+        found = replace(found, routes=again, objective=recreate.route_costs(inst, again))
+        log.info("routes cut in two onto unused vehicles after the search: %d", found.objective)
     if found.objective >= found.start_objective:
         return model, kept
     fresh = _build_model(data)

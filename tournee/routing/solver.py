@@ -129,7 +129,11 @@ class SolveParams:
         when cheaper.  Ruin and recreate alone never empties a long route (Li & Lim lr202
         ended with 3 or 4 vehicles from the same start; Homberger c2 1.016 → 1.001).
         When ruin and recreate still leaves orders out, or runs a single route, no route
-        can go: that time goes to more ruin and recreate (a full week's sectors).
+        can go: that time goes to more ruin and recreate (a full week's sectors).  The
+        opposite move needs no time share: before and after ruin and recreate a route is
+        cut in two onto an unused vehicle when that costs less
+        (:func:`recreate.split_routes`; a per-second cost on the span makes one vehicle on a
+        morning and an evening round pay for the hours between them).
     search_overrides : str
         Any other OR-Tools ``RoutingSearchParameters`` fields, in protobuf text format
         (``"guided_local_search_reset_penalties_on_new_best_solution: true"``), merged last.

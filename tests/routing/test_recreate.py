@@ -390,18 +390,67 @@ def test_no_route_is_cut_when_a_second_vehicle_costs_more_than_the_idle_hours() 
     assert recreate.split_routes(instance(only_first), [[1, 2, 3, 4], []]) is None
 
 
-@settings(max_examples=25, deadline=None)
-@given(problem=problems)
-def test_a_cut_keeps_every_stop_feasible_for_or_tools_and_costs_less(problem: MatrixProblem) -> None:
-    """Same stops, pairs on one vehicle, priced as OR-Tools prices them, strictly cheaper."""
-    start = solve_matrix_problem(problem, params=CONSTRUCTION)
+def two_rounds(seed: int, vehicles: int) -> MatrixProblem:
+    """Pairs due in an early or a late round, identical vehicles with a random fixed cost and
+    per-second cost: one vehicle on both rounds or one vehicle a round, either may be cheaper."""
+    rng = np.random.default_rng(seed)
+    n_pairs = int(rng.integers(2, 6))
+    n = 1 + 2 * n_pairs
+    windows: list[Sequence[tuple[int, int]] | None] = [None] * n
+    demand = [0] * n
+    for k in range(n_pairs):
+        a = int(rng.choice([0, 2000])) + int(rng.integers(0, 200))
+        windows[1 + k], windows[1 + n_pairs + k] = [(a, a + 300)], [(a, a + 600)]
+        q = int(rng.integers(1, 5))
+        demand[1 + k], demand[1 + n_pairs + k] = q, -q
+    d = euclidean(rng.uniform(0, 100, (n, 2)))
+    return MatrixProblem(
+        distance_m=[d],
+        duration_s=[d],
+        num_vehicles=vehicles,
+        capacities=[[20] * vehicles],
+        demands=[demand],
+        time_windows=windows,
+        service_s=[0] + [10] * (n - 1),
+        pickups_deliveries=[(1 + k, 1 + n_pairs + k) for k in range(n_pairs)],
+        drop_penalty=[None] + [100_000] * (n - 1),
+        horizon_s=3500,
+        vehicle_fixed_cost=[int(rng.integers(0, 1500))] * vehicles,
+        vehicle_cost_per_s=[int(rng.integers(0, 4))] * vehicles,
+    )
+
+
+@settings(max_examples=30, deadline=None)
+@given(seed=st.integers(0, 10_000), vehicles=st.integers(2, 3))
+def test_a_route_is_cut_exactly_when_a_feasible_cut_costs_less(seed: int, vehicles: int) -> None:
+    """From every order on one vehicle: a cut keeps the stops, is feasible for OR-Tools, priced
+    as OR-Tools prices it and strictly cheaper; no cut means no single feasible cheaper cut."""
+    problem = two_rounds(seed, vehicles)
+    one = replace(
+        problem,
+        num_vehicles=1,
+        capacities=[[20]],
+        vehicle_fixed_cost=problem.vehicle_fixed_cost[:1] if problem.vehicle_fixed_cost else None,
+        vehicle_cost_per_s=problem.vehicle_cost_per_s[:1] if problem.vehicle_cost_per_s else None,
+    )
+    start = [list(solve_matrix_problem(one, params=CONSTRUCTION).routes[0])] + [[]] * (vehicles - 1)
     inst = instance(problem)
-    split = recreate.split_routes(inst, start.routes)
-    if split is None:
+    before = recreate.route_costs(inst, start)
+    split = recreate.split_routes(inst, start)
+    if split is not None:
+        assert sorted(x for r in split for x in r) == sorted(start[0])
+        assert recreate.route_costs(inst, split) < before
+        sol = solve_matrix_problem(replace(problem, initial_routes=[list(r) for r in split]), params=CHECK)
+        assert sol.routes == split, "OR-Tools rejected the routes"
+        assert_feasible(problem, sol)
+        assert sol.objective == recreate.route_costs(inst, split)
         return
-    assert sorted(x for r in split for x in r) == sorted(x for r in start.routes for x in r)
-    assert recreate.route_costs(inst, split) < start.objective
-    sol = solve_matrix_problem(replace(problem, initial_routes=[list(r) for r in split]), params=CHECK)
-    assert sol.routes == split, "OR-Tools rejected the routes"
-    assert_feasible(problem, sol)
-    assert sol.objective == recreate.route_costs(inst, split)
+    route = start[0]
+    pair_of = {x: k for k, pd in enumerate(problem.pickups_deliveries) for x in pd}
+    for cut in range(1, len(route)):
+        if {pair_of[x] for x in route[:cut]} & {pair_of[x] for x in route[cut:]}:
+            continue  # a pair would be split between two vehicles
+        for keep, moved in ((route[:cut], route[cut:]), (route[cut:], route[:cut])):
+            trial = [keep, moved] + [[]] * (vehicles - 2)
+            if or_tools_check(problem, trial) is not None:
+                assert recreate.route_costs(inst, trial) >= before, f"a cheaper feasible cut at {cut}"

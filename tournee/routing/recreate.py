@@ -496,6 +496,21 @@ def _remove_node(node: int, routes: I64, rlen: I64, route_of: I64) -> int:
 
 
 @numba.njit(cache=True, nogil=True)  # type: ignore[misc]
+def _scratch(n: int, nv: int, dims: int) -> tuple[I64, I64, I64, I64, I64, I64, I64]:
+    """The arrays :func:`_schedule` fills for ``nv`` routes of up to ``n`` stops: early, late,
+    load, sufmax, sufmin, head, tail."""
+    return (
+        np.zeros((nv, n + 1), dtype=np.int64),
+        np.zeros((nv, n + 1), dtype=np.int64),
+        np.zeros((dims, nv, n + 1), dtype=np.int64),
+        np.zeros((dims, nv, n + 2), dtype=np.int64),
+        np.zeros((dims, nv, n + 2), dtype=np.int64),
+        np.zeros(nv, dtype=np.int64),
+        np.zeros(nv, dtype=np.int64),
+    )
+
+
+@numba.njit(cache=True, nogil=True)  # type: ignore[misc]
 def _run(
     iterations: int,
     temperature: float,
@@ -539,13 +554,7 @@ def _run(
     n = lo.shape[0]
     nv = profile.shape[0]
     dims = dem.shape[0]
-    early = np.zeros((nv, n + 1), dtype=np.int64)
-    late = np.zeros((nv, n + 1), dtype=np.int64)
-    load = np.zeros((dims, nv, n + 1), dtype=np.int64)
-    sufmax = np.zeros((dims, nv, n + 2), dtype=np.int64)
-    sufmin = np.zeros((dims, nv, n + 2), dtype=np.int64)
-    head = np.zeros(nv, dtype=np.int64)
-    tail = np.zeros(nv, dtype=np.int64)
+    early, late, load, sufmax, sufmin, head, tail = _scratch(n, nv, dims)
     route_of = np.full(n, -1, dtype=np.int64)
     rcost = np.zeros(nv, dtype=np.int64)
 
@@ -789,28 +798,27 @@ def _best_split(
     fixed: I64,
     per_s: I64,
     cap: I64,
+    locked: BOOL,
     lo: I64,
     hi: I64,
+    mate: I64,
     kind: I64,
+    penalty: I64,
     dem: I64,
     allowed: BOOL,
+    near: I64,
 ) -> tuple[int, int, bool]:
     """Cheapest cut of route ``r`` in two, one part moved to the empty vehicle ``u``.
 
     Cuts fall between stops where no pickup waits for its delivery; the part after the cut
     goes to ``u`` (``tail_to_u``) or the part before it does.  Returns (cost change, cut,
-    tail_to_u), cut -1 when no feasible cut lowers the cost.
+    tail_to_u), cut -1 when no feasible cut lowers the cost.  The instance's arrays come in
+    :func:`_arrays`' order, as for :func:`_run`.
     """
     n = lo.shape[0]
     nv = profile.shape[0]
     dims = dem.shape[0]
-    early = np.zeros((nv, n + 1), dtype=np.int64)
-    late = np.zeros((nv, n + 1), dtype=np.int64)
-    load = np.zeros((dims, nv, n + 1), dtype=np.int64)
-    sufmax = np.zeros((dims, nv, n + 2), dtype=np.int64)
-    sufmin = np.zeros((dims, nv, n + 2), dtype=np.int64)
-    head = np.zeros(nv, dtype=np.int64)
-    tail = np.zeros(nv, dtype=np.int64)
+    early, late, load, sufmax, sufmin, head, tail = _scratch(n, nv, dims)
     n_stops = rlen[r]
     base = _route_cost(
         r, routes, rlen, transit, cost, profile, start, end, start_hi, end_lo, end_hi, lo, hi, fixed, per_s
@@ -1053,14 +1061,6 @@ def eliminate_route(
     )
 
 
-def _split_arrays(inst: Instance) -> tuple[Any, ...]:
-    return (
-        inst.transit, inst.cost, inst.profile, inst.start, inst.end, inst.start_lo, inst.start_hi,
-        inst.end_lo, inst.end_hi, inst.fixed, inst.per_s, inst.cap, inst.lo, inst.hi, inst.kind,
-        inst.dem, inst.allowed,
-    )  # fmt: skip
-
-
 def split_routes(inst: Instance, routes: Routes) -> tuple[tuple[int, ...], ...] | None:
     """``routes`` with routes cut in two onto unused vehicles wherever that costs less; None if none.
 
@@ -1069,13 +1069,13 @@ def split_routes(inst: Instance, routes: Routes) -> tuple[tuple[int, ...], ...] 
     between them, and two vehicles — one a round — cost less; but ruin and recreate never
     gets there: any single order is cheapest to insert into the long route that already
     spans the day, never into an empty vehicle, whose fixed cost and trip it would carry
-    alone (a day's cargo-bike sector of the Helsinki impact week: one bike at 145,777 cost
-    units, two at 91,129).  Each step takes the cheapest feasible cut over every running
+    alone (a day's cargo-bike sector of the Helsinki impact week: one bike at €145.78, two
+    at €91.13).  Each step takes the cheapest feasible cut over every running
     route and unused vehicle (whole pickup-and-delivery pairs on either side, every stop
     allowed on its new vehicle); steps repeat while one lowers the cost.
     """
     packed, rlen = _pack(inst, routes)
-    arrays = _split_arrays(inst)
+    arrays = _arrays(inst)
     changed = False
     while True:
         running = [v for v in range(rlen.shape[0]) if rlen[v] > 1 and not inst.locked[v]]
@@ -1172,6 +1172,6 @@ def warm_up() -> float:
     packed, rlen = _pack(tiny, [[]])
     best = np.array([_INF], dtype=np.int64)
     _kernel(2, 1.0, 1.0, 1, 0.5, 0, *_arrays(tiny), packed, rlen, packed.copy(), rlen.copy(), best)
-    _best_split(0, 0, packed, rlen, *_split_arrays(tiny))  # compiles it (an empty route: no cut)
+    _best_split(0, 0, packed, rlen, *_arrays(tiny))  # compiles it (an empty route: no cut)
     _warm = True
     return time.perf_counter() - t0

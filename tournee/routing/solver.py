@@ -1047,26 +1047,21 @@ def _ruin_and_recreate(
 
     eliminate_s = budget * params.route_elimination_share
     start = _routes_of(model.routing, model.manager, data.num_vehicles, solution)
-    start_objective = recreate.route_costs(inst, start)
     # ruin and recreate keeps one vehicle on a morning and an evening round, paying the idle
     # hours between them, where two vehicles cost less: cut such routes first
     split = recreate.split_routes(inst, start)
-    if split is not None:
-        log.info(
-            "routes cut in two onto unused vehicles: %d → %d",
-            start_objective,
-            recreate.route_costs(inst, split),
-        )
-        start = [list(route) for route in split]
     found = recreate.ruin_and_recreate(
         inst,
-        start,
+        start if split is None else split,
         time_limit_s=budget - eliminate_s,
         seed=params.seed,
         max_removed=params.ruin_max_removed,
         progress=report,
     )
-    found = replace(found, start_objective=start_objective)
+    if split is not None:  # the search's start is OR-Tools' routes, not the cut ones
+        before = recreate.route_costs(inst, start)
+        log.info("routes cut in two onto unused vehicles: %d → %d", before, found.start_objective)
+        found = replace(found, start_objective=before)
     log.info(
         "ruin and recreate: %d → %d in %d iterations (%d improvements)",
         found.start_objective,
